@@ -1,0 +1,231 @@
+"""The recipe: what to read, which stages to run, where to write. YAML ⇄ Pydantic.
+
+Every error names the key and the YAML line it is on, so a user can fix a recipe without
+reading a traceback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from curator.errors import RecipeError
+from curator.formats import FORMAT_NAMES
+from curator.stages import AnyStageConfig
+
+FormatName = Literal[
+    "auto", "alpaca", "sharegpt", "messages", "dolly", "text", "prompt_completion", "self_instruct"
+]
+
+
+class SourceConfig(BaseModel):
+    """One input: files, how to read them, and where they came from."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="Short unique name; it appears in provenance, reports and removed/ files.")
+    path: str | list[str] = Field(
+        description="File, folder or glob (relative to the recipe's folder); or a list."
+    )
+    format: FormatName = Field(
+        default="auto", description="Wire format; 'auto' detects it from the field names."
+    )
+    columns: dict[str, str] = Field(
+        default_factory=dict,
+        description="Rename fields before adapting: {source_field: canonical_field}",
+    )
+    license: str | None = Field(default=None, description="SPDX licence expression, e.g. CC-BY-NC-4.0.")
+    generated_by: str | None = Field(default=None, description="Model that generated the data, if any.")
+    url: str | None = None
+    citation: str | None = None
+
+    @property
+    def paths(self) -> list[str]:
+        return [self.path] if isinstance(self.path, str) else list(self.path)
+
+    def provenance(self) -> dict[str, Any]:
+        """Provenance fields every record of this source starts with."""
+        return {
+            "source": self.name,
+            "license": self.license,
+            "generated_by": self.generated_by,
+            "url": self.url,
+            "citation": self.citation,
+        }
+
+
+class OutputConfig(BaseModel):
+    """How the kept records are written."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["jsonl", "parquet"] = "jsonl"
+    compression: Literal["none", "gzip", "zstd"] = Field(default="none", description="For JSONL output.")
+    max_records_per_file: int = Field(default=100_000, ge=1)
+
+
+class RunConfig(BaseModel):
+    """How the engine processes the data (does not change the output)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    batch_size: int = Field(default=5_000, ge=1, description="Rows per shard: the unit of parallel work.")
+    workers: int = Field(default=1, ge=1, description="Processes; `curator run --workers` overrides it.")
+
+
+class Recipe(BaseModel):
+    """A whole curation run."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal[1] = 1
+    name: str = "curation"
+    seed: int = 0
+    sources: list[SourceConfig] = Field(min_length=1)
+    stages: list[AnyStageConfig] = Field(default_factory=list)
+    mixtures: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Reserved for weighted mixtures; not implemented yet, must be empty.",
+    )
+    output: OutputConfig = Field(default_factory=OutputConfig)
+    run: RunConfig = Field(default_factory=RunConfig)
+
+    @field_validator("mixtures")
+    @classmethod
+    def _no_mixtures_yet(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if value:
+            raise ValueError("mixtures are not implemented yet; the run's kept records are its one output")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Recipe:
+        for kind, names in (
+            ("source", [s.name for s in self.sources]),
+            ("stage", [s.stage_name for s in self.stages]),
+        ):
+            seen: set[str] = set()
+            for name in names:
+                if name in seen:
+                    raise ValueError(f"two {kind}s are named {name!r}; give each a unique `name`")
+                seen.add(name)
+        return self
+
+    def to_yaml(self) -> str:
+        """The recipe as YAML, without default values (a stage's `type` is always written)."""
+        data = self.model_dump(mode="json", exclude_defaults=True)
+        for config, dumped in zip(self.stages, data.get("stages", []), strict=True):
+            dumped.setdefault("type", config.type)
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+assert set(FORMAT_NAMES) <= set(FormatName.__args__), "FormatName must list every adapter"
+
+
+class LoadedRecipe(BaseModel):
+    """A validated recipe plus where it was read from (relative paths resolve against ``base_dir``)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    recipe: Recipe
+    path: Path
+    base_dir: Path
+    sha256: str
+
+
+def load_recipe(path: str | Path) -> LoadedRecipe:
+    """Read and validate a recipe file; raise RecipeError naming the key and line of the first problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RecipeError(f"recipe not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RecipeError(f"cannot read recipe {path}: {exc}") from None
+    recipe = parse_recipe(text, source_name=str(path))
+    return LoadedRecipe(
+        recipe=recipe,
+        path=path.resolve(),
+        base_dir=path.resolve().parent,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    )
+
+
+def parse_recipe(text: str, source_name: str = "<recipe>") -> Recipe:
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise RecipeError(f"{source_name}{where}: invalid YAML: {problem}") from None
+    if root is None:
+        raise RecipeError(f"{source_name}: the recipe is empty")
+    lines: dict[tuple[Any, ...], int] = {}
+    _index_lines(root, (), lines, source_name)
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise RecipeError(f"{source_name}:1: a recipe is a mapping of keys (sources, stages, output, ...)")
+    try:
+        return Recipe.model_validate(data)
+    except ValidationError as exc:
+        raise RecipeError(_describe(exc, lines, source_name)) from None
+
+
+def _index_lines(
+    node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int], name: str
+) -> None:
+    """Map every key path to its 1-based line, and refuse duplicate keys (YAML would keep the last)."""
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: set[Any] = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in seen:
+                raise RecipeError(f"{name}:{key_node.start_mark.line + 1}: duplicate key {key!r}")
+            seen.add(key)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+            _index_lines(value_node, (*path, key), lines, name)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _index_lines(item, (*path, index), lines, name)
+
+
+def _describe(exc: ValidationError, lines: dict[tuple[Any, ...], int], name: str) -> str:
+    """One line per problem: file:line: dotted.key: message."""
+    problems = []
+    for error in exc.errors():
+        loc = _without_union_tag(error["loc"])
+        key_path = loc
+        while key_path and key_path not in lines:
+            key_path = key_path[:-1]
+        line = lines.get(key_path, 1)
+        dotted = ".".join(str(p) for p in loc) or "(top level)"
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif error["type"] == "union_tag_invalid":
+            expected = error["ctx"]["expected_tags"]
+            message = f"unknown stage type {error['input'].get('type')!r}; expected one of {expected}"
+        elif error["type"] == "union_tag_not_found":
+            message = "a stage needs a `type`"
+        problems.append(f"{name}:{line}: {dotted}: {message}")
+    return (
+        "; ".join(problems)
+        if len(problems) <= 3
+        else "; ".join(problems[:3]) + f" (and {len(problems) - 3} more)"
+    )
+
+
+def _without_union_tag(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Drop the tag pydantic inserts for a discriminated union: stages.0.length.x → stages.0.x."""
+    if len(loc) >= 3 and loc[0] == "stages" and isinstance(loc[1], int) and isinstance(loc[2], str):
+        from curator.stages import STAGES
+
+        if loc[2] in STAGES:
+            return (*loc[:2], *loc[3:])
+    return tuple(loc)

@@ -1,0 +1,79 @@
+"""Empty and length filter: the cheapest checks, run first to spare later stages.
+
+"Output" is the assistant turns, "prompt" the user turns. Words are whitespace-separated
+tokens, which undercounts scripts written without spaces (Chinese, Japanese, Thai): use the
+character limits for those.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from curator.records import InstructionRecord
+from curator.stages.base import RecordStage, StageConfig, StageResult
+
+
+class LengthFilterConfig(StageConfig):
+    """Remove records with an empty or whitespace-only turn, or a prompt/output outside the limits."""
+
+    type: Literal["length"] = "length"
+    min_output_words: int = Field(default=1, ge=0)
+    max_output_words: int | None = Field(default=None, ge=1)
+    min_output_chars: int = Field(default=1, ge=0)
+    max_output_chars: int | None = Field(default=None, ge=1)
+    min_prompt_words: int = Field(default=1, ge=0)
+    max_prompt_words: int | None = Field(default=None, ge=1)
+    min_prompt_chars: int = Field(default=1, ge=0)
+    max_prompt_chars: int | None = Field(default=None, ge=1)
+
+
+class LengthFilter(RecordStage[LengthFilterConfig]):
+    config_model = LengthFilterConfig
+
+    def process(self, batch: list[InstructionRecord]) -> StageResult:
+        result = StageResult()
+        for record in batch:
+            self.route(result, record, self.reason(record))
+        return result
+
+    def reason(self, record: InstructionRecord) -> str | None:
+        """The first failed check's reason code, or None when the record passes."""
+        c = self.config
+        output_parts, prompt_parts = [], []
+        for m in record.messages:
+            if m.role == "assistant":
+                if not m.content.strip():
+                    return "empty_output"
+                output_parts.append(m.content)
+            elif m.role == "user":
+                if not m.content.strip():
+                    return "empty_prompt"
+                prompt_parts.append(m.content)
+        for kind, parts, limits in (
+            (
+                "output",
+                output_parts,
+                (c.min_output_words, c.max_output_words, c.min_output_chars, c.max_output_chars),
+            ),
+            (
+                "prompt",
+                prompt_parts,
+                (c.min_prompt_words, c.max_prompt_words, c.min_prompt_chars, c.max_prompt_chars),
+            ),
+        ):
+            min_words, max_words, min_chars, max_chars = limits
+            text = "\n".join(parts)
+            chars = len(text)
+            if chars < min_chars:
+                return f"{kind}_too_short_chars"
+            if max_chars is not None and chars > max_chars:
+                return f"{kind}_too_long_chars"
+            if min_words or max_words is not None:
+                words = len(text.split())
+                if words < min_words:
+                    return f"{kind}_too_short_words"
+                if max_words is not None and words > max_words:
+                    return f"{kind}_too_long_words"
+        return None
