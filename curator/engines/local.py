@@ -1,0 +1,142 @@
+"""The embedded engine: streams shards through the stages, inline or over a process pool.
+
+Memory stays bounded: the main process holds at most ``2 × workers`` shards of raw rows in
+flight, plus the compact signatures of global stages; records live in per-shard work files.
+Reports come back in shard order, so outputs do not depend on the number of workers.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from curator.engines.gc_tuning import fewer_collections, tune_worker
+from curator.engines.shards import InputFile, ShardReport, ShardRunner, plan_passes
+from curator.io import ReadStats, iter_rows
+from curator.recipe import Recipe
+from curator.stages import GlobalStage, build_stage
+
+OnReport = Callable[[int, ShardReport], None]
+
+
+@dataclass(slots=True)
+class EngineResult:
+    passes: list[list[ShardReport]] = field(default_factory=list)
+    read_stats: list[ReadStats] = field(default_factory=list)  # one per input file
+    shard_count: int = 0
+
+
+# Per-process state of pool workers (a pool initializer cannot return a value).
+_RUNNER: ShardRunner | None = None
+
+
+def _init_worker(recipe: Recipe, inputs: list[InputFile], work_root: Path, pooled: bool = True) -> None:
+    global _RUNNER
+    if pooled:
+        tune_worker()
+    _RUNNER = ShardRunner(recipe, inputs, work_root)
+
+
+def _first_pass(shard: int, input_index: int, rows: list) -> ShardReport:
+    assert _RUNNER is not None
+    return _RUNNER.first_pass(shard, input_index, rows)
+
+
+def _later_pass(pass_index: int, shard: int, decisions: Any) -> ShardReport:
+    assert _RUNNER is not None
+    return _RUNNER.later_pass(pass_index, shard, decisions)
+
+
+class LocalEngine:
+    def __init__(self, workers: int = 1) -> None:
+        self.workers = max(1, workers)
+
+    def run(
+        self,
+        recipe: Recipe,
+        inputs: list[InputFile],
+        work_root: Path,
+        batch_size: int,
+        on_report: OnReport | None = None,
+    ) -> EngineResult:
+        result = EngineResult(read_stats=[ReadStats() for _ in inputs])
+        pool = None
+        if self.workers > 1:
+            pool = ProcessPoolExecutor(
+                self.workers, initializer=_init_worker, initargs=(recipe, inputs, work_root)
+            )
+        else:
+            _init_worker(recipe, inputs, work_root, pooled=False)
+        try:
+            with fewer_collections():
+                self._run_passes(pool, recipe, inputs, batch_size, result, on_report)
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+        return result
+
+    def _run_passes(
+        self,
+        pool: ProcessPoolExecutor | None,
+        recipe: Recipe,
+        inputs: list[InputFile],
+        batch_size: int,
+        result: EngineResult,
+        on_report: OnReport | None,
+    ) -> None:
+        # Global stages reduce in this process; reduce needs no models, so no setup() here.
+        stages = [build_stage(config) for config in recipe.stages]
+        passes = plan_passes(stages)
+        for pass_index in range(len(passes)):
+            if pass_index == 0:
+                tasks: Iterable[tuple] = self._read_shards(inputs, batch_size, result)
+                function: Callable[..., ShardReport] = _first_pass
+            else:
+                stage = stages[passes[pass_index - 1].global_stage]  # type: ignore[index]
+                assert isinstance(stage, GlobalStage)
+                signatures = [report.signatures for report in result.passes[-1]]
+                for report in result.passes[-1]:
+                    report.signatures = None  # only the reduce holds them, and only while it runs
+                decisions = stage.reduce(signatures)
+                del signatures
+                tasks = ((pass_index, shard, decisions[shard]) for shard in range(result.shard_count))
+                function = _later_pass
+            reports = []
+            for report in self._ordered(pool, function, tasks):
+                reports.append(report)
+                if on_report:
+                    on_report(pass_index, report)
+            result.passes.append(reports)
+
+    def _read_shards(self, inputs: list[InputFile], batch_size: int, result: EngineResult) -> Iterator[tuple]:
+        shard = 0
+        for input_index, item in enumerate(inputs):
+            batch: list = []
+            for row in iter_rows(item.path, item.display, stats=result.read_stats[input_index]):
+                batch.append(row)
+                if len(batch) >= batch_size:
+                    yield shard, input_index, batch
+                    shard, batch = shard + 1, []
+            if batch:
+                yield shard, input_index, batch
+                shard += 1
+            result.shard_count = shard
+
+    def _ordered(
+        self, pool: ProcessPoolExecutor | None, function: Callable[..., ShardReport], tasks: Iterable[tuple]
+    ) -> Iterator[ShardReport]:
+        if pool is None:
+            for args in tasks:
+                yield function(*args)
+            return
+        pending: deque[Future[ShardReport]] = deque()
+        for args in tasks:
+            pending.append(pool.submit(function, *args))
+            if len(pending) >= 2 * self.workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()

@@ -1,0 +1,235 @@
+"""What happens to one shard in one pass: adapt rows, run stages, write the shard's work files.
+
+A shard is up to ``batch_size`` consecutive rows of one input file. The stages of a recipe are
+cut into *passes* at each global stage: pass 0 adapts the raw rows and runs the record stages
+up to the first global stage, then computes that stage's signatures and spills the shard's
+records; pass k applies global stage k-1's decisions and runs the next record stages. Any
+engine can drive these functions; they only touch the run's work folder.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from curator.formats import get_format
+from curator.ingest import adapt_row, rejection
+from curator.io import JsonlWriter, RawRow
+from curator.recipe import Recipe
+from curator.records import InstructionRecord
+from curator.stages import GlobalStage, RecordStage, Stage, StageResult, build_stage
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    """One resolved input file of a source."""
+
+    source_index: int
+    path: Path
+    display: str  # as recorded in provenance: relative to the recipe's folder when inside it
+    format: str
+    sha256: str
+    size: int
+
+
+@dataclass(slots=True)
+class StageStats:
+    records_in: int = 0
+    kept: int = 0
+    removed: int = 0
+    tagged: int = 0
+    reasons: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    def add(self, other: StageStats) -> None:
+        self.records_in += other.records_in
+        self.kept += other.kept
+        self.removed += other.removed
+        self.tagged += other.tagged
+        self.reasons.update(other.reasons)
+        self.seconds += other.seconds
+
+
+@dataclass(slots=True)
+class ShardReport:
+    """What a worker sends back: counts, timings and (for a global stage) compact signatures."""
+
+    shard: int
+    rows: int = 0
+    rejected: int = 0
+    rejected_reasons: Counter = field(default_factory=Counter)
+    adapt_seconds: float = 0.0
+    stages: dict[str, StageStats] = field(default_factory=dict)
+    records_out: int = 0
+    signatures: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Pass:
+    record_stages: tuple[int, ...]  # indexes into the recipe's stages
+    global_stage: int | None  # the global stage whose signatures end this pass
+
+
+def plan_passes(stages: list[Stage]) -> list[Pass]:
+    passes, current = [], []
+    for index, stage in enumerate(stages):
+        if isinstance(stage, GlobalStage):
+            passes.append(Pass(tuple(current), index))
+            current = []
+        else:
+            current.append(index)
+    passes.append(Pass(tuple(current), None))
+    return passes
+
+
+class WorkDir:
+    """Names of a run's intermediate files. Every file is per shard, so workers never share one."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def rejected(self, shard: int) -> Path:
+        return self._file("rejected", shard)
+
+    def removed(self, stage: str, shard: int) -> Path:
+        return self._file(f"removed/{stage}", shard)
+
+    def spill(self, pass_index: int, shard: int) -> Path:
+        return self._file(f"pass{pass_index}", shard)
+
+    def kept(self, shard: int) -> Path:
+        return self._file("kept", shard)
+
+    def _file(self, folder: str, shard: int) -> Path:
+        directory = self.root / folder
+        directory.mkdir(parents=True, exist_ok=True)
+        return directory / f"{shard:06d}.jsonl"
+
+
+_SERIALIZER = InstructionRecord.__pydantic_serializer__
+
+
+def record_line(record: InstructionRecord) -> bytes:
+    """Compact JSON straight from pydantic-core (no intermediate dict)."""
+    return _SERIALIZER.to_json(record)
+
+
+class ShardRunner:
+    """Runs passes over shards. Built once per process: stages load their resources in ``setup``."""
+
+    def __init__(self, recipe: Recipe, inputs: list[InputFile], work_root: Path) -> None:
+        self.recipe = recipe
+        self.inputs = inputs
+        self.work = WorkDir(work_root)
+        self.stages: list[Stage] = [build_stage(config) for config in recipe.stages]
+        for stage in self.stages:
+            stage.setup()
+        self.passes = plan_passes(self.stages)
+
+    # -- pass 0 -------------------------------------------------------------------------------
+    def first_pass(self, shard: int, input_index: int, rows: list[RawRow]) -> ShardReport:
+        report = ShardReport(shard=shard, rows=len(rows))
+        started = time.perf_counter()
+        records = self._adapt(shard, self.inputs[input_index], rows, report)
+        report.adapt_seconds = time.perf_counter() - started
+        return self._run_pass(0, shard, records, report)
+
+    def _adapt(
+        self, shard: int, item: InputFile, rows: list[RawRow], report: ShardReport
+    ) -> list[InstructionRecord]:
+        source = self.recipe.sources[item.source_index]
+        fmt = get_format(item.format)
+        base = source.provenance()
+        base["file"] = item.display
+        columns = source.columns
+        records: list[InstructionRecord] = []
+        with JsonlWriter(self.work.rejected(shard), durable=False) as rejected:
+            for raw in rows:
+                outcome = adapt_row(raw, fmt, columns, base)
+                if isinstance(outcome, InstructionRecord):
+                    records.append(outcome)
+                    continue
+                reason, error = outcome
+                report.rejected += 1
+                report.rejected_reasons[reason] += 1
+                rejected.write_line(orjson.dumps(rejection(source.name, raw, reason, error), default=str))
+        return records
+
+    # -- later passes ---------------------------------------------------------------------------
+    def later_pass(self, pass_index: int, shard: int, decisions: Any) -> ShardReport:
+        spill = self.work.spill(pass_index - 1, shard)
+        with spill.open("rb") as handle:
+            records = [InstructionRecord.model_validate_json(line) for line in handle]
+        spill.unlink()
+        report = ShardReport(shard=shard)
+        stage_index = self.passes[pass_index - 1].global_stage
+        assert stage_index is not None
+        stage = self.stages[stage_index]
+        assert isinstance(stage, GlobalStage)
+        started = time.perf_counter()
+        result = stage.apply(records, decisions)
+        self._account(stage, shard, len(records), result, time.perf_counter() - started, report)
+        return self._run_pass(pass_index, shard, result.kept, report)
+
+    # -- shared ----------------------------------------------------------------------------------
+    def _run_pass(
+        self, pass_index: int, shard: int, records: list[InstructionRecord], report: ShardReport
+    ) -> ShardReport:
+        plan = self.passes[pass_index]
+        for stage_index in plan.record_stages:
+            stage = self.stages[stage_index]
+            assert isinstance(stage, RecordStage)
+            started = time.perf_counter()
+            result = stage.process(records)
+            self._account(stage, shard, len(records), result, time.perf_counter() - started, report)
+            records = result.kept
+        if plan.global_stage is not None:
+            stage = self.stages[plan.global_stage]
+            assert isinstance(stage, GlobalStage)
+            started = time.perf_counter()
+            report.signatures = stage.signatures(records)
+            stats = report.stages.setdefault(stage.name, StageStats())
+            stats.seconds += time.perf_counter() - started
+            target = self.work.spill(pass_index, shard)
+        else:
+            target = self.work.kept(shard)
+        with JsonlWriter(target, durable=False) as out:
+            out.write_lines(record_line(r) for r in records)
+        report.records_out = len(records)
+        return report
+
+    def _account(
+        self,
+        stage: Stage,
+        shard: int,
+        records_in: int,
+        result: StageResult,
+        seconds: float,
+        report: ShardReport,
+    ) -> None:
+        stats = report.stages.setdefault(stage.name, StageStats())
+        stats.records_in += records_in
+        stats.kept += len(result.kept)
+        stats.removed += len(result.removed)
+        stats.tagged += result.tagged
+        stats.seconds += seconds
+        if result.removed:
+            with JsonlWriter(self.work.removed(stage.name, shard), durable=False) as out:
+                for removal in result.removed:
+                    stats.reasons[removal.reason] += 1
+                    out.write_line(
+                        orjson.dumps(
+                            {
+                                "stage": stage.name,
+                                "reason": removal.reason,
+                                "detail": removal.detail,
+                                "record": removal.record.model_dump(mode="json"),
+                            }
+                        )
+                    )
+        assert records_in == len(result.kept) + len(result.removed), f"stage {stage.name} lost records"

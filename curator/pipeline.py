@@ -1,0 +1,173 @@
+"""Runs a recipe: check everything, run the engine, assemble outputs, prove the accounting.
+
+Layout of a run folder::
+
+    data/part-00000.jsonl      kept records (InstructionRecord JSON), or .parquet
+    removed/<stage>.jsonl      {stage, reason, detail, record} for every removed record
+    rejected.jsonl             {source, file, row, line, reason, error, raw} for each row that is no record
+    manifest.json              inputs, recipe hash, versions, counts per stage/reason, timings, conservation
+
+``manifest.json`` is written last: a folder without it is an unfinished run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from curator.engines.local import EngineResult, LocalEngine
+from curator.engines.shards import InputFile, ShardReport, StageStats, WorkDir
+from curator.errors import CuratorError, InputError
+from curator.formats import detect_format, rename_columns
+from curator.io import check_readable, expand_paths, iter_rows
+from curator.manifest import build_manifest, write_manifest
+from curator.output import assemble_outputs
+from curator.recipe import LoadedRecipe
+
+DETECTION_SAMPLE = 100
+
+
+@dataclass(slots=True)
+class RunResult:
+    out_dir: Path
+    manifest: dict[str, Any]
+
+
+def plan_inputs(loaded: LoadedRecipe) -> list[InputFile]:
+    """Resolve every source's files, check they are readable and detect formats; write nothing."""
+    inputs: list[InputFile] = []
+    for source_index, source in enumerate(loaded.recipe.sources):
+        paths: list[Path] = []
+        for pattern in source.paths:
+            try:
+                paths.extend(expand_paths(pattern, loaded.base_dir))
+            except InputError as exc:
+                raise InputError(f"source {source.name!r}: {exc}") from None
+        for path in paths:
+            check_readable(path)
+            display = os.path.relpath(path, loaded.base_dir)
+            fmt = source.format
+            if fmt == "auto":
+                fmt = _detect(path, display, source.columns, source.name)
+            inputs.append(InputFile(source_index, path, display, fmt, *_digest(path)))
+    return inputs
+
+
+def _detect(path: Path, display: str, columns: dict[str, str], source: str) -> str:
+    sample: list[dict[str, Any]] = []
+    for row in iter_rows(path, display):
+        if row.data is not None:
+            sample.append(rename_columns(row.data, columns) if columns else row.data)
+            if len(sample) >= DETECTION_SAMPLE:
+                break
+    if not sample:
+        raise InputError(
+            f"source {source!r}: {display} has no readable rows to detect its format; set `format:`"
+        )
+    try:
+        return detect_format(sample)
+    except CuratorError as exc:
+        raise InputError(f"source {source!r}: {display}: {exc}") from None
+
+
+def _digest(path: Path) -> tuple[str, int]:
+    """sha256 and size of a file, or of a folder's files in sorted order (a `datasets` folder)."""
+    digest, size = hashlib.sha256(), 0
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        if path.is_dir():
+            digest.update(str(file.relative_to(path)).encode())
+        with file.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def prepare_out_dir(out_dir: Path, overwrite: bool) -> None:
+    if out_dir.exists() and any(out_dir.iterdir()):
+        if not overwrite:
+            raise CuratorError(
+                f"output folder {out_dir} is not empty; choose another --out or pass --overwrite"
+            )
+        if not (out_dir / "manifest.json").exists() and not (out_dir / "_work").exists():
+            raise CuratorError(f"refusing to overwrite {out_dir}: it does not look like a curator run folder")
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+
+def run_recipe(
+    loaded: LoadedRecipe,
+    out_dir: Path,
+    *,
+    workers: int | None = None,
+    overwrite: bool = False,
+    on_report: Callable[[int, ShardReport], None] | None = None,
+    on_planned: Callable[[list[InputFile]], None] | None = None,
+) -> RunResult:
+    """Run a recipe into ``out_dir`` and return its manifest. Raises CuratorError on user errors."""
+    started = time.perf_counter()
+    recipe = loaded.recipe
+    inputs = plan_inputs(loaded)  # every input is checked before anything is written
+    if on_planned:
+        on_planned(inputs)
+    prepare_out_dir(out_dir, overwrite)
+    work_root = out_dir / "_work"
+    workers = workers or recipe.run.workers
+    engine_started = time.perf_counter()
+    result = LocalEngine(workers).run(recipe, inputs, work_root, recipe.run.batch_size, on_report)
+    engine_seconds = time.perf_counter() - engine_started
+    outputs = assemble_outputs(WorkDir(work_root), out_dir, result.shard_count, recipe)
+    shutil.rmtree(work_root)
+    totals = summarise(result)
+    manifest = build_manifest(
+        loaded=loaded,
+        inputs=inputs,
+        result=result,
+        totals=totals,
+        outputs=outputs,
+        workers=workers,
+        timings={"total_seconds": time.perf_counter() - started, "engine_seconds": engine_seconds},
+    )
+    write_manifest(out_dir, manifest)
+    if not manifest["conservation"]["holds"]:
+        raise AssertionError(f"accounting bug: {manifest['conservation']}")
+    return RunResult(out_dir, manifest)
+
+
+@dataclass(slots=True)
+class Totals:
+    rows: int
+    rejected: int
+    rejected_reasons: Counter
+    kept: int
+    stages: dict[str, StageStats]
+    adapt_seconds: float
+
+
+def summarise(result: EngineResult) -> Totals:
+    """Add up shard reports: rows read, rejected, per-stage stats, records kept at the end."""
+    first = result.passes[0] if result.passes else []
+    stages: dict[str, StageStats] = {}
+    for reports in result.passes:
+        for report in reports:
+            for name, stats in report.stages.items():
+                stages.setdefault(name, StageStats()).add(stats)
+    rejected_reasons: Counter = Counter()
+    for report in first:
+        rejected_reasons.update(report.rejected_reasons)
+    return Totals(
+        rows=sum(r.rows for r in first),
+        rejected=sum(r.rejected for r in first),
+        rejected_reasons=rejected_reasons,
+        kept=sum(r.records_out for r in result.passes[-1]) if result.passes else 0,
+        stages=stages,
+        adapt_seconds=sum(r.adapt_seconds for r in first),
+    )
