@@ -1,0 +1,112 @@
+"""Library side of `curator validate` and `curator convert`: one pass over files, problems listed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from curator.errors import ConversionError, CuratorError
+from curator.formats import FORMAT_NAMES, Format, detect_format, get_format, rename_columns
+from curator.ingest import adapt_row, location
+from curator.io import JsonlWriter, atomic_path, check_readable, expand_paths, iter_rows
+from curator.records import InstructionRecord
+
+
+@dataclass(slots=True)
+class Summary:
+    rows: int = 0
+    valid: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def _records(
+    inputs: list[Path], fmt: str, columns: dict[str, str], summary: Summary
+) -> Iterator[tuple[str, InstructionRecord]]:
+    """Yield (location, record) for good rows; add 'file:line: reason' to summary.problems for bad ones."""
+    files = [path for pattern in inputs for path in expand_paths(pattern, Path.cwd())]
+    for path in files:
+        check_readable(path)
+    for path in files:
+        display = str(path)
+        adapter = get_format(fmt) if fmt != "auto" else _detect(path, display, columns)
+        base = {"source": path.name, "file": display}
+        for raw in iter_rows(path, display):
+            summary.rows += 1
+            outcome = adapt_row(raw, adapter, columns, base)
+            if isinstance(outcome, InstructionRecord):
+                yield location(raw), outcome
+            else:
+                summary.problems.append(f"{location(raw)}: {outcome[0]}: {outcome[1]}")
+
+
+def _detect(path: Path, display: str, columns: dict[str, str]) -> Format:
+    sample = []
+    for raw in iter_rows(path, display):
+        if raw.data is not None:
+            sample.append(rename_columns(raw.data, columns) if columns else raw.data)
+            if len(sample) >= 100:
+                break
+    if not sample:
+        raise CuratorError(f"{display}: no readable rows to detect the format from; pass --format")
+    try:
+        return get_format(detect_format(sample))
+    except CuratorError as exc:
+        raise CuratorError(f"{display}: {exc}") from None
+
+
+def validate_files(inputs: list[Path], fmt: str, columns: dict[str, str]) -> Summary:
+    summary = Summary()
+    for _ in _records(inputs, fmt, columns, summary):
+        summary.valid += 1
+    return summary
+
+
+def convert_files(
+    inputs: list[Path], target: str, out_file: Path, fmt: str, columns: dict[str, str], flatten: str
+) -> Summary:
+    if target != "record" and target not in FORMAT_NAMES:
+        raise CuratorError(
+            f"unknown target format {target!r}; expected record or one of {', '.join(FORMAT_NAMES)}"
+        )
+    writer_format = get_format(target) if target != "record" else None
+    summary = Summary()
+    suffixes = out_file.suffixes
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    if suffixes and suffixes[-1] == ".parquet":
+        rows = []  # Parquet needs a schema; collect first (convert is for modest files)
+        for where, record in _records(inputs, fmt, columns, summary):
+            row = _convert(where, record, writer_format, flatten, summary)
+            if row is not None:
+                rows.append(row)
+        _write_parquet(out_file, rows)
+    else:
+        with JsonlWriter(out_file) as out:
+            for where, record in _records(inputs, fmt, columns, summary):
+                row = _convert(where, record, writer_format, flatten, summary)
+                if row is not None:
+                    out.write_line(orjson.dumps(row))
+    return summary
+
+
+def _convert(where: str, record: InstructionRecord, target: Format | None, flatten: str, summary: Summary):
+    if target is None:
+        summary.valid += 1
+        return record.model_dump(mode="json")
+    try:
+        row = target.from_record(record, flatten=flatten)
+    except ConversionError as exc:
+        summary.problems.append(f"{where}: cannot convert: {exc}")
+        return None
+    summary.valid += 1
+    return row
+
+
+def _write_parquet(out_file: Path, rows: list[dict]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    with atomic_path(out_file) as temporary:
+        pq.write_table(pa.Table.from_pylist(rows), temporary, compression="zstd")
