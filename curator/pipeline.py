@@ -25,13 +25,11 @@ from typing import Any
 from curator.engines.local import EngineResult, LocalEngine
 from curator.engines.shards import InputFile, ShardReport, StageStats, WorkDir
 from curator.errors import CuratorError, InputError
-from curator.formats import detect_format, rename_columns
-from curator.io import check_readable, expand_paths, iter_rows
+from curator.ingest import detect_file_format
+from curator.io import check_readable, expand_paths
 from curator.manifest import build_manifest, write_manifest
 from curator.output import assemble_outputs
 from curator.recipe import LoadedRecipe
-
-DETECTION_SAMPLE = 100
 
 
 @dataclass(slots=True)
@@ -55,26 +53,12 @@ def plan_inputs(loaded: LoadedRecipe) -> list[InputFile]:
             display = os.path.relpath(path, loaded.base_dir)
             fmt = source.format
             if fmt == "auto":
-                fmt = _detect(path, display, source.columns, source.name)
+                try:
+                    fmt = detect_file_format(path, display, source.columns)
+                except CuratorError as exc:
+                    raise InputError(f"source {source.name!r}: {exc}") from None
             inputs.append(InputFile(source_index, path, display, fmt, *_digest(path)))
     return inputs
-
-
-def _detect(path: Path, display: str, columns: dict[str, str], source: str) -> str:
-    sample: list[dict[str, Any]] = []
-    for row in iter_rows(path, display):
-        if row.data is not None:
-            sample.append(rename_columns(row.data, columns) if columns else row.data)
-            if len(sample) >= DETECTION_SAMPLE:
-                break
-    if not sample:
-        raise InputError(
-            f"source {source!r}: {display} has no readable rows to detect its format; set `format:`"
-        )
-    try:
-        return detect_format(sample)
-    except CuratorError as exc:
-        raise InputError(f"source {source!r}: {display}: {exc}") from None
 
 
 def _digest(path: Path) -> tuple[str, int]:

@@ -9,8 +9,8 @@ from pathlib import Path
 import orjson
 
 from curator.errors import ConversionError, CuratorError
-from curator.formats import FORMAT_NAMES, Format, detect_format, get_format, rename_columns
-from curator.ingest import adapt_row, location
+from curator.formats import FORMAT_NAMES, Format, get_format
+from curator.ingest import adapt_row, detect_file_format, location
 from curator.io import JsonlWriter, atomic_path, check_readable, expand_paths, iter_rows
 from curator.records import InstructionRecord
 
@@ -31,7 +31,7 @@ def _records(
         check_readable(path)
     for path in files:
         display = str(path)
-        adapter = get_format(fmt) if fmt != "auto" else _detect(path, display, columns)
+        adapter = get_format(fmt if fmt != "auto" else detect_file_format(path, display, columns))
         base = {"source": path.name, "file": display}
         for raw in iter_rows(path, display):
             summary.rows += 1
@@ -40,21 +40,6 @@ def _records(
                 yield location(raw), outcome
             else:
                 summary.problems.append(f"{location(raw)}: {outcome[0]}: {outcome[1]}")
-
-
-def _detect(path: Path, display: str, columns: dict[str, str]) -> Format:
-    sample = []
-    for raw in iter_rows(path, display):
-        if raw.data is not None:
-            sample.append(rename_columns(raw.data, columns) if columns else raw.data)
-            if len(sample) >= 100:
-                break
-    if not sample:
-        raise CuratorError(f"{display}: no readable rows to detect the format from; pass --format")
-    try:
-        return get_format(detect_format(sample))
-    except CuratorError as exc:
-        raise CuratorError(f"{display}: {exc}") from None
 
 
 def validate_files(inputs: list[Path], fmt: str, columns: dict[str, str]) -> Summary:

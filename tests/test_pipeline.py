@@ -191,3 +191,15 @@ def test_compressed_inputs_and_parquet_output_load_with_datasets(tmp_path: Path)
     assert table.num_rows == 30
     assert table[0]["messages"][0]["content"] == "Question number 0?"
     assert table[29]["provenance"]["row"] == 29
+
+
+def test_unknown_fields_stop_the_run_with_a_mapping_suggestion(tmp_path: Path) -> None:
+    recipe = write_recipe(
+        tmp_path, f"sources:\n  - {{name: belle, path: {SAMPLE_DATA / 'belle_eval_zh.jsonl'}}}\n"
+    )
+    with pytest.raises(InputError) as info:
+        run_recipe(load_recipe(recipe), tmp_path / "run")
+    message = str(info.value)
+    assert message.startswith("source 'belle': ")
+    assert "columns: {question: instruction, std_answer: output}" in message
+    assert not (tmp_path / "run").exists()
