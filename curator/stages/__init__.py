@@ -1,4 +1,8 @@
-"""Stage registry: every stage type, its config model, and the recipe's discriminated union."""
+"""Stage registry: every stage type, its config model, and the recipe's discriminated union.
+
+To add a stage: write ``curator/stages/<name>.py`` with a config (``type: Literal["<name>"]``)
+and a RecordStage or GlobalStage subclass, then add one line to ``_STAGE_CLASSES``.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,24 @@ from typing import Annotated, Union
 from pydantic import Field
 
 from curator.stages.base import GlobalStage, RecordStage, Removal, Stage, StageConfig, StageResult
-from curator.stages.exact_dedup import ExactDedup, ExactDedupConfig
-from curator.stages.length import LengthFilter, LengthFilterConfig
+from curator.stages.exact_dedup import ExactDedup
+from curator.stages.length import LengthFilter
+
+# One line per stage; the order here is the order of the JSON Schema's union.
+_STAGE_CLASSES: list[type[Stage]] = [
+    LengthFilter,
+    ExactDedup,
+]
 
 STAGES: dict[str, type[Stage]] = {
-    "exact_dedup": ExactDedup,
-    "length": LengthFilter,
+    cls.config_model.model_fields["type"].default: cls for cls in _STAGE_CLASSES
 }
 
 # The recipe validates `stages:` against this union, discriminated by `type`.
-AnyStageConfig = Annotated[Union[ExactDedupConfig, LengthFilterConfig], Field(discriminator="type")]  # noqa: UP007
+AnyStageConfig = Annotated[
+    Union[tuple(cls.config_model for cls in _STAGE_CLASSES)],  # noqa: UP007
+    Field(discriminator="type"),
+]
 
 
 def build_stage(config: StageConfig) -> Stage:

@@ -1,0 +1,7 @@
+"""Run and audit reports: sections accumulate statistics over a run's records (see base.py)."""
+
+from __future__ import annotations
+
+from curator.report.base import Chart, Example, Outcome, ReportSection, SectionResult, Table, example_text
+
+__all__ = ["Chart", "Example", "Outcome", "ReportSection", "SectionResult", "Table", "example_text"]
