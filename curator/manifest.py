@@ -102,6 +102,8 @@ def build_manifest(
             "workers": workers,
             "batch_size": recipe.run.batch_size,
             "shards": result.shard_count,
+            # Shard-passes taken from an interrupted earlier run of the same fingerprint (0: fresh run).
+            "resumed_shard_passes": result.resumed_shard_passes,
         },
         "timings": {
             **{k: round(v, 4) for k, v in timings.items()},

@@ -26,10 +26,13 @@ from curator.engines.local import EngineResult, LocalEngine
 from curator.engines.shards import InputFile, ShardReport, StageStats, WorkDir
 from curator.errors import CuratorError, InputError
 from curator.ingest import detect_file_format
-from curator.io import check_readable, expand_paths
+from curator.io import check_readable, expand_paths, write_bytes_atomic
 from curator.manifest import build_manifest, write_manifest
 from curator.output import assemble_outputs
 from curator.recipe import LoadedRecipe
+
+WORK_DIR = "_work"  # per-shard intermediate files; removed when the run completes
+FINGERPRINT_FILE = "fingerprint"
 
 
 @dataclass(slots=True)
@@ -75,16 +78,36 @@ def _digest(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def prepare_out_dir(out_dir: Path, overwrite: bool) -> None:
+def run_fingerprint(loaded: LoadedRecipe, inputs: list[InputFile]) -> str:
+    """What output bytes depend on: the recipe text, the inputs' contents and formats, the shard size."""
+    digest = hashlib.sha256(loaded.sha256.encode())
+    digest.update(str(loaded.recipe.run.batch_size).encode())
+    for item in inputs:
+        digest.update(f"\0{item.display}\0{item.format}\0{item.sha256}".encode())
+    return digest.hexdigest()
+
+
+def prepare_out_dir(out_dir: Path, overwrite: bool, fingerprint: str) -> bool:
+    """Make the run folder ready; True when it holds an interrupted run of the same work to resume."""
+    work_root = out_dir / WORK_DIR
+    marker = work_root / FINGERPRINT_FILE
     if out_dir.exists() and any(out_dir.iterdir()):
-        if not overwrite:
+        finished = (out_dir / "manifest.json").exists()
+        if not finished and marker.exists() and not overwrite:
+            if marker.read_text().strip() == fingerprint:
+                return True
             raise CuratorError(
-                f"output folder {out_dir} is not empty; choose another --out or pass --overwrite"
+                f"{out_dir} holds an unfinished run of another recipe or other inputs; "
+                "pass --overwrite to start over"
             )
-        if not (out_dir / "manifest.json").exists() and not (out_dir / "_work").exists():
+        if not overwrite:
+            raise CuratorError(f"output folder {out_dir} is not empty; choose another --out or --overwrite")
+        if not finished and not work_root.exists():
             raise CuratorError(f"refusing to overwrite {out_dir}: it does not look like a curator run folder")
         shutil.rmtree(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    work_root.mkdir(parents=True, exist_ok=True)
+    write_bytes_atomic(marker, fingerprint.encode())
+    return False
 
 
 def run_recipe(
@@ -102,14 +125,13 @@ def run_recipe(
     inputs = plan_inputs(loaded)  # every input is checked before anything is written
     if on_planned:
         on_planned(inputs)
-    prepare_out_dir(out_dir, overwrite)
-    work_root = out_dir / "_work"
+    prepare_out_dir(out_dir, overwrite, run_fingerprint(loaded, inputs))
+    work_root = out_dir / WORK_DIR
     workers = workers or recipe.run.workers
     engine_started = time.perf_counter()
     result = LocalEngine(workers).run(recipe, inputs, work_root, recipe.run.batch_size, on_report)
     engine_seconds = time.perf_counter() - engine_started
     outputs = assemble_outputs(WorkDir(work_root), out_dir, result.shard_count, recipe)
-    shutil.rmtree(work_root)
     totals = summarise(result)
     manifest = build_manifest(
         loaded=loaded,
@@ -120,7 +142,8 @@ def run_recipe(
         workers=workers,
         timings={"total_seconds": time.perf_counter() - started, "engine_seconds": engine_seconds},
     )
-    write_manifest(out_dir, manifest)
+    write_manifest(out_dir, manifest)  # last: a folder with a manifest is a finished run
+    shutil.rmtree(work_root)
     if not manifest["conservation"]["holds"]:
         raise AssertionError(f"accounting bug: {manifest['conservation']}")
     return RunResult(out_dir, manifest)

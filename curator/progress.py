@@ -77,6 +77,9 @@ def print_summary(manifest: dict[str, Any], out_dir: Path) -> None:
             ", ".join(f"{reason} {n:,}" for reason, n in reasons),
         )
     console.print(table)
+    resumed = manifest["run"].get("resumed_shard_passes", 0)
+    if resumed:
+        console.print(f"resumed an interrupted run: {resumed:,} shard-passes were already complete")
     check = manifest["conservation"]
     verdict = "[green]holds[/green]" if check["holds"] else "[red]FAILS[/red]"
     console.print(

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from curator.engines.gc_tuning import fewer_collections, tune_worker
-from curator.engines.shards import InputFile, ShardReport, ShardRunner, plan_passes
+from curator.engines.shards import InputFile, ShardReport, ShardRunner, WorkDir, plan_passes
 from curator.io import ReadStats, iter_rows
 from curator.recipe import Recipe
 from curator.stages import GlobalStage, build_stage
@@ -28,6 +28,7 @@ class EngineResult:
     passes: list[list[ShardReport]] = field(default_factory=list)
     read_stats: list[ReadStats] = field(default_factory=list)  # one per input file
     shard_count: int = 0
+    resumed_shard_passes: int = 0  # shard-passes an interrupted earlier run had completed
 
 
 # Per-process state of pool workers (a pool initializer cannot return a value).
@@ -73,7 +74,7 @@ class LocalEngine:
             _init_worker(recipe, inputs, work_root, pooled=False)
         try:
             with fewer_collections():
-                self._run_passes(pool, recipe, inputs, batch_size, result, on_report)
+                self._run_passes(pool, recipe, inputs, batch_size, result, on_report, WorkDir(work_root))
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
@@ -87,13 +88,17 @@ class LocalEngine:
         batch_size: int,
         result: EngineResult,
         on_report: OnReport | None,
+        work: WorkDir,
     ) -> None:
         # Global stages reduce in this process; reduce needs no models, so no setup() here.
         stages = [build_stage(config) for config in recipe.stages]
         passes = plan_passes(stages)
         for pass_index in range(len(passes)):
             if pass_index == 0:
-                tasks: Iterable[tuple] = self._read_shards(inputs, batch_size, result)
+                tasks: Iterable[tuple[int, tuple]] = (
+                    (shard, (shard, input_index, rows))
+                    for shard, input_index, rows in self._read_shards(inputs, batch_size, result)
+                )
                 function: Callable[..., ShardReport] = _first_pass
             else:
                 stage = stages[passes[pass_index - 1].global_stage]  # type: ignore[index]
@@ -103,10 +108,10 @@ class LocalEngine:
                     report.signatures = None  # only the reduce holds them, and only while it runs
                 decisions = stage.reduce(signatures)
                 del signatures
-                tasks = ((pass_index, shard, decisions[shard]) for shard in range(result.shard_count))
+                tasks = ((s, (pass_index, s, decisions[s])) for s in range(result.shard_count))
                 function = _later_pass
             reports = []
-            for report in self._ordered(pool, function, tasks):
+            for report in self._ordered(pool, function, tasks, work, pass_index, result):
                 reports.append(report)
                 if on_report:
                     on_report(pass_index, report)
@@ -127,15 +132,28 @@ class LocalEngine:
             result.shard_count = shard
 
     def _ordered(
-        self, pool: ProcessPoolExecutor | None, function: Callable[..., ShardReport], tasks: Iterable[tuple]
+        self,
+        pool: ProcessPoolExecutor | None,
+        function: Callable[..., ShardReport],
+        tasks: Iterable[tuple[int, tuple]],
+        work: WorkDir,
+        pass_index: int,
+        result: EngineResult,
     ) -> Iterator[ShardReport]:
-        if pool is None:
-            for args in tasks:
-                yield function(*args)
-            return
+        """Run ``function(*args)`` per shard, in shard order; shard-passes already done are loaded."""
         pending: deque[Future[ShardReport]] = deque()
-        for args in tasks:
-            pending.append(pool.submit(function, *args))
+        for shard, args in tasks:
+            finished = work.load_done(pass_index, shard)
+            if finished is not None:
+                result.resumed_shard_passes += 1
+                future: Future[ShardReport] = Future()
+                future.set_result(finished)
+            elif pool is None:
+                future = Future()
+                future.set_result(function(*args))
+            else:
+                future = pool.submit(function, *args)
+            pending.append(future)
             if len(pending) >= 2 * self.workers:
                 yield pending.popleft().result()
         while pending:

@@ -9,6 +9,7 @@ engine can drive these functions; they only touch the run's work folder.
 
 from __future__ import annotations
 
+import pickle
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ import orjson
 
 from curator.formats import get_format
 from curator.ingest import adapt_row, rejection
-from curator.io import JsonlWriter, RawRow
+from curator.io import JsonlWriter, RawRow, write_bytes_atomic
 from curator.recipe import Recipe
 from curator.records import InstructionRecord
 from curator.stages import GlobalStage, RecordStage, Stage, StageResult, build_stage
@@ -105,6 +106,22 @@ class WorkDir:
     def kept(self, shard: int) -> Path:
         return self._file("kept", shard)
 
+    def done(self, pass_index: int, shard: int) -> Path:
+        """The shard's report for a pass: written last, atomically, so it marks the pass complete."""
+        directory = self.root / "done" / f"pass{pass_index}"
+        directory.mkdir(parents=True, exist_ok=True)
+        return directory / f"{shard:06d}.pkl"
+
+    def load_done(self, pass_index: int, shard: int) -> ShardReport | None:
+        """The report of a shard-pass an earlier, interrupted run completed; None if it did not."""
+        path = self.done(pass_index, shard)
+        if not path.exists():
+            return None
+        return pickle.loads(path.read_bytes())
+
+    def mark_done(self, pass_index: int, report: ShardReport) -> None:
+        write_bytes_atomic(self.done(pass_index, report.shard), pickle.dumps(report, protocol=5))
+
     def _file(self, folder: str, shard: int) -> Path:
         directory = self.root / folder
         directory.mkdir(parents=True, exist_ok=True)
@@ -137,7 +154,9 @@ class ShardRunner:
         started = time.perf_counter()
         records = self._adapt(shard, self.inputs[input_index], rows, report)
         report.adapt_seconds = time.perf_counter() - started
-        return self._run_pass(0, shard, records, report)
+        self._run_pass(0, shard, records, report)
+        self.work.mark_done(0, report)
+        return report
 
     def _adapt(
         self, shard: int, item: InputFile, rows: list[RawRow], report: ShardReport
@@ -165,7 +184,6 @@ class ShardRunner:
         spill = self.work.spill(pass_index - 1, shard)
         with spill.open("rb") as handle:
             records = [InstructionRecord.model_validate_json(line) for line in handle]
-        spill.unlink()
         report = ShardReport(shard=shard)
         stage_index = self.passes[pass_index - 1].global_stage
         assert stage_index is not None
@@ -174,7 +192,10 @@ class ShardRunner:
         started = time.perf_counter()
         result = stage.apply(records, decisions)
         self._account(stage, shard, len(records), result, time.perf_counter() - started, report)
-        return self._run_pass(pass_index, shard, result.kept, report)
+        self._run_pass(pass_index, shard, result.kept, report)
+        self.work.mark_done(pass_index, report)
+        spill.unlink()  # only now: a run killed before the marker redoes the pass from this file
+        return report
 
     # -- shared ----------------------------------------------------------------------------------
     def _run_pass(
