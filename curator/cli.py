@@ -67,8 +67,24 @@ def cli() -> None:
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing run folder.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or summary table.")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="local: this machine's cores; ray: Ray Data (pip install 'instruct-curator[ray]').",
+)
+@click.option("--ray-address", help="Join this Ray cluster (default: start a local Ray with --workers CPUs).")
 @user_errors
-def run(recipe: Path, out_dir: Path | None, workers: int | None, overwrite: bool, quiet: bool) -> None:
+def run(
+    recipe: Path,
+    out_dir: Path | None,
+    workers: int | None,
+    overwrite: bool,
+    quiet: bool,
+    engine: str,
+    ray_address: str | None,
+) -> None:
     """Run RECIPE: read sources, run stages, write kept/removed/rejected records and a manifest."""
     from curator.pipeline import run_recipe
     from curator.progress import RunProgress, print_summary
@@ -84,6 +100,8 @@ def run(recipe: Path, out_dir: Path | None, workers: int | None, overwrite: bool
             overwrite=overwrite,
             on_report=progress.on_report,
             on_planned=progress.on_planned,
+            engine=engine,
+            ray_address=ray_address,
         )
     if not quiet:
         print_summary(result.manifest, out_dir)

@@ -42,6 +42,7 @@ def build_manifest(
     outputs: dict[str, Any],
     workers: int,
     timings: dict[str, float],
+    engine: str = "local",
 ) -> dict[str, Any]:
     recipe = loaded.recipe
     removed_total = sum(s.removed for s in totals.stages.values())
@@ -98,7 +99,7 @@ def build_manifest(
         },
         "outputs": outputs,
         "run": {
-            "engine": "local",
+            "engine": engine,
             "workers": workers,
             "batch_size": recipe.run.batch_size,
             "shards": result.shard_count,

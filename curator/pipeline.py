@@ -118,6 +118,8 @@ def run_recipe(
     overwrite: bool = False,
     on_report: Callable[[int, ShardReport], None] | None = None,
     on_planned: Callable[[list[InputFile]], None] | None = None,
+    engine: str = "local",
+    ray_address: str | None = None,
 ) -> RunResult:
     """Run a recipe into ``out_dir`` and return its manifest. Raises CuratorError on user errors."""
     started = time.perf_counter()
@@ -129,7 +131,8 @@ def run_recipe(
     work_root = out_dir / WORK_DIR
     workers = workers or recipe.run.workers
     engine_started = time.perf_counter()
-    result = LocalEngine(workers).run(recipe, inputs, work_root, recipe.run.batch_size, on_report)
+    runner = LocalEngine(workers) if engine == "local" else _ray_engine(workers, ray_address)
+    result = runner.run(recipe, inputs, work_root, recipe.run.batch_size, on_report)
     engine_seconds = time.perf_counter() - engine_started
     outputs = assemble_outputs(WorkDir(work_root), out_dir, result.shard_count, recipe)
     totals = summarise(result)
@@ -140,6 +143,7 @@ def run_recipe(
         totals=totals,
         outputs=outputs,
         workers=workers,
+        engine=engine,
         timings={"total_seconds": time.perf_counter() - started, "engine_seconds": engine_seconds},
     )
     write_manifest(out_dir, manifest)  # last: a folder with a manifest is a finished run
@@ -147,6 +151,12 @@ def run_recipe(
     if not manifest["conservation"]["holds"]:
         raise AssertionError(f"accounting bug: {manifest['conservation']}")
     return RunResult(out_dir, manifest)
+
+
+def _ray_engine(workers: int, address: str | None):
+    from curator.engines.ray import RayEngine  # Ray is an optional extra
+
+    return RayEngine(workers, address)
 
 
 @dataclass(slots=True)

@@ -64,10 +64,22 @@ def read_json(stream: BinaryIO, path: Path, name: str, stats: ReadStats) -> Iter
         )
 
 
-def _jsonl_rows(lines: Iterable[bytes], name: str, stats: ReadStats) -> Iterator[RawRow]:
+def read_jsonl_from(
+    stream: BinaryIO, name: str, stats: ReadStats, first_line: int, first_row: int
+) -> Iterator[RawRow]:
+    """Rows of a JSON Lines stream positioned at the start of line ``first_line`` (row ``first_row``).
+
+    For engines that split one file into byte ranges: numbering matches a read from the start.
+    """
+    return _jsonl_rows(stream, name, stats, first_line, first_row)
+
+
+def _jsonl_rows(
+    lines: Iterable[bytes], name: str, stats: ReadStats, first_line: int = 1, first_row: int = 0
+) -> Iterator[RawRow]:
     loads = orjson.loads
-    row = 0
-    for number, line in enumerate(lines, 1):
+    row = first_row
+    for number, line in enumerate(lines, first_line):
         try:
             data = loads(line)
         except orjson.JSONDecodeError:

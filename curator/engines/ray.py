@@ -1,0 +1,155 @@
+"""The distributed engine: the same shard passes, mapped over Ray Data by a pool of actors.
+
+Each pass is a Ray Dataset of shard descriptors (never the rows themselves) mapped with
+``map_batches`` by actors that build the stages once (``setup`` loads models per actor) and run
+the very ``ShardRunner`` code the local engine runs, so both engines produce the same records.
+Workers read their own rows (plain JSON Lines by byte offset) and write their shard files; on a
+multi-node cluster the run folder must be on storage every node sees (NFS, a mounted bucket).
+
+A global stage's reduce runs in the driver over the compact numpy signatures the workers return
+(tens of bytes per record), as in the local engine.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from curator.engines.local import EngineResult, OnReport
+from curator.engines.sharding import ShardSpec, plan_shards, read_shard
+from curator.engines.shards import InputFile, ShardReport, ShardRunner, WorkDir, plan_passes
+from curator.errors import CuratorError
+from curator.io import ReadStats
+from curator.recipe import Recipe
+from curator.stages import GlobalStage, build_stage
+
+
+class _PassActor:
+    """One per Ray worker slot: builds the stages once, then runs shard passes."""
+
+    def __init__(self, recipe: Recipe, inputs: list[InputFile], work_root: str) -> None:
+        from curator.engines.gc_tuning import tune_worker
+
+        tune_worker()
+        self.inputs = inputs
+        self.runner = ShardRunner(recipe, inputs, Path(work_root))
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list]:
+        reports = []
+        for task in batch["task"]:
+            pass_index, shard, payload = pickle.loads(task)
+            if pass_index == 0:
+                spec: ShardSpec = payload
+                rows = read_shard(self.inputs[spec.input_index], spec)
+                report = self.runner.first_pass(shard, spec.input_index, rows)
+            else:
+                report = self.runner.later_pass(pass_index, shard, payload)
+            reports.append(pickle.dumps(report, protocol=5))
+        return {"report": reports}
+
+
+class RayEngine:
+    """Runs a recipe on Ray: a local instance limited to ``workers`` CPUs, or a cluster at ``address``."""
+
+    def __init__(self, workers: int = 1, address: str | None = None) -> None:
+        self.workers = max(1, workers)
+        self.address = address
+
+    def run(
+        self,
+        recipe: Recipe,
+        inputs: list[InputFile],
+        work_root: Path,
+        batch_size: int,
+        on_report: OnReport | None = None,
+    ) -> EngineResult:
+        ray = _import_ray()
+        started_here = not ray.is_initialized()
+        if started_here:
+            options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
+            if self.address:
+                ray.init(address=self.address, **options)
+            else:
+                ray.init(num_cpus=self.workers, **options)
+        try:
+            return self._run(ray, recipe, inputs, work_root, batch_size, on_report)
+        finally:
+            if started_here:
+                ray.shutdown()
+
+    def _run(
+        self,
+        ray: Any,
+        recipe: Recipe,
+        inputs: list[InputFile],
+        work_root: Path,
+        batch_size: int,
+        on_report: OnReport | None,
+    ) -> EngineResult:
+        result = EngineResult(read_stats=[ReadStats() for _ in inputs])
+        specs = plan_shards(inputs, batch_size, result.read_stats)
+        result.shard_count = len(specs)
+        work = WorkDir(work_root)
+        stages = [build_stage(config) for config in recipe.stages]
+        passes = plan_passes(stages)
+        for pass_index in range(len(passes)):
+            if pass_index == 0:
+                payloads: list[Any] = list(specs)
+            else:
+                stage = stages[passes[pass_index - 1].global_stage]  # type: ignore[index]
+                assert isinstance(stage, GlobalStage)
+                signatures = [report.signatures for report in result.passes[-1]]
+                for report in result.passes[-1]:
+                    report.signatures = None
+                payloads = stage.reduce(signatures)
+                del signatures
+            reports = dict(self._map_pass(ray, recipe, inputs, work, pass_index, payloads, result))
+            ordered = [reports[shard] for shard in range(len(specs))]
+            for report in ordered:
+                if on_report:
+                    on_report(pass_index, report)
+            result.passes.append(ordered)
+        return result
+
+    def _map_pass(
+        self,
+        ray: Any,
+        recipe: Recipe,
+        inputs: list[InputFile],
+        work: WorkDir,
+        pass_index: int,
+        payloads: list[Any],
+        result: EngineResult,
+    ) -> Iterator[tuple[int, ShardReport]]:
+        tasks = []
+        for shard, payload in enumerate(payloads):
+            finished = work.load_done(pass_index, shard)
+            if finished is not None:  # completed by an interrupted earlier run
+                result.resumed_shard_passes += 1
+                yield shard, finished
+            else:
+                tasks.append({"task": pickle.dumps((pass_index, shard, payload), protocol=5)})
+        if not tasks:
+            return
+        dataset = ray.data.from_items(tasks, override_num_blocks=len(tasks))
+        mapped = dataset.map_batches(
+            _PassActor,
+            fn_constructor_args=(recipe, inputs, str(work.root)),
+            batch_size=1,
+            concurrency=min(self.workers, len(tasks)),
+            num_cpus=1,
+        )
+        for row in mapped.iter_rows():
+            report: ShardReport = pickle.loads(row["report"])
+            yield report.shard, report
+
+
+def _import_ray() -> Any:
+    try:
+        import ray
+        import ray.data  # Ray Data lives in the ray extra
+    except ImportError:
+        raise CuratorError("the ray engine needs Ray Data: pip install 'instruct-curator[ray]'") from None
+    return ray
