@@ -1,0 +1,201 @@
+"""Scale: the sample recipe's stages on 100k … 1M rows built from real Alpaca, on the local engine.
+
+Input: the 52,002 Alpaca rows repeated with perturbations so that every stage has real work
+(exact copies, near copies with an edited word, changed case or punctuation, and new text).
+Stages: those of sample_data/recipe.yaml (PII, if present, in structured-only mode: no NER).
+Measured: wall time, rows/s, and peak RSS of the whole process tree (driver + pool workers),
+sampled every 20 ms from /proc (Linux), overall and per pass (the stages between global stages).
+Growth from the smallest to the largest size shows whether time and memory scale linearly.
+
+Usage: python benchmarks/scale.py [--sizes 100000 1000000] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import random
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from curator.pipeline import run_recipe
+from curator.recipe import LoadedRecipe, Recipe
+
+ROOT = Path(__file__).resolve().parents[1]
+ALPACA = ROOT.parent / "shared" / "data" / "instructions" / "alpaca_52k_en.json.gz"
+
+
+def perturb(text: str, rng: random.Random) -> str:
+    words = text.split(" ")
+    kind = rng.randrange(3)
+    if kind == 0 and len(words) > 3:
+        words[rng.randrange(len(words))] = rng.choice(["really", "quite", "the", "very"])
+        return " ".join(words)
+    if kind == 1:
+        return text.upper() if rng.random() < 0.5 else text.lower()
+    return text.replace(".", "!").replace(",", "")
+
+
+def build_input(path: Path, size: int) -> None:
+    with gzip.open(ALPACA, "rt", encoding="utf-8") as handle:
+        rows = json.load(handle)
+    rng = random.Random(size)
+    with path.open("w", encoding="utf-8") as out:
+        for index in range(size):
+            row = dict(rows[index % len(rows)])
+            cycle = index // len(rows)
+            if cycle:  # later cycles: 1/3 exact copies, 1/3 near copies, 1/3 new (numbered) text
+                choice = rng.randrange(3)
+                if choice == 1:
+                    row["output"] = perturb(row["output"], rng)
+                elif choice == 2:
+                    row["instruction"] = f"{row['instruction']} (case {index})"
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants, from /proc."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            with open(f"/proc/{current}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+            with open(f"/proc/{current}/task/{current}/children") as children:
+                stack.extend(int(child) for child in children.read().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
+class RssSampler(threading.Thread):
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.pass_index = 0
+        self.peak: dict[int, int] = {}
+        self.running = True
+
+    def run(self) -> None:
+        while self.running:
+            rss = tree_rss(os.getpid())
+            self.peak[self.pass_index] = max(self.peak.get(self.pass_index, 0), rss)
+            time.sleep(0.02)
+
+
+def stages_of_sample() -> list[dict]:
+    stages = yaml.safe_load((ROOT / "sample_data" / "recipe.yaml").read_text())["stages"]
+    for stage in stages:
+        if stage["type"] == "pii":
+            stage["mode"] = "structured_only"
+    # Stages that need files next to the sample recipe (eval sets) get absolute paths.
+    for stage in stages:
+        for key, value in list(stage.items()):
+            if isinstance(value, str) and (ROOT / "sample_data" / value).exists():
+                stage[key] = str(ROOT / "sample_data" / value)
+            if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+                stage[key] = [
+                    str(ROOT / "sample_data" / v) if (ROOT / "sample_data" / v).exists() else v for v in value
+                ]
+    return stages
+
+
+def measure(path: Path, size: int, workers: int, out: Path) -> dict:
+    recipe = Recipe.model_validate(
+        {
+            "sources": [{"name": "alpaca", "path": str(path), "format": "alpaca", "license": "CC-BY-NC-4.0"}],
+            "stages": stages_of_sample(),
+            "run": {"batch_size": 5000, "workers": workers},
+        }
+    )
+    loaded = LoadedRecipe(recipe=recipe, path=out / "recipe.yaml", base_dir=path.parent, sha256=str(size))
+    sampler = RssSampler()
+    sampler.start()
+
+    def on_report(pass_index: int, _report) -> None:
+        sampler.pass_index = pass_index
+
+    started = time.perf_counter()
+    manifest = run_recipe(loaded, out / "run", overwrite=True, on_report=on_report).manifest
+    wall = time.perf_counter() - started
+    sampler.running = False
+    sampler.join()
+    assert manifest["conservation"]["holds"]
+    return {
+        "size": size,
+        "wall": wall,
+        "peak": max(sampler.peak.values()),
+        "passes": sampler.peak,
+        "manifest": manifest,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    if not ALPACA.exists():
+        sys.exit(f"skip: {ALPACA} not found (the benchmark reads ../shared/data)")
+    console = Console()
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in args.sizes:
+            path = Path(tmp) / f"alpaca_{size}.jsonl"
+            build_input(path, size)
+            results.append(measure(path, size, args.workers, Path(tmp)))
+            path.unlink()
+    stage_names = [s["name"] for s in results[0]["manifest"]["stages"]]
+    table = Table(title=f"local engine, {args.workers} workers, stages: {', '.join(stage_names)}")
+    for column in (
+        "rows",
+        "wall s",
+        "rows/s",
+        "peak RSS GiB",
+        "per pass peak GiB",
+        "kept",
+        "time ×",
+        "rows ×",
+    ):
+        table.add_column(column, justify="right")
+    base = results[0]
+    for r in results:
+        counts = r["manifest"]["counts"]
+        passes = " / ".join(f"{v / 2**30:.2f}" for _, v in sorted(r["passes"].items()))
+        table.add_row(
+            f"{r['size']:,}",
+            f"{r['wall']:.1f}",
+            f"{r['size'] / r['wall']:,.0f}",
+            f"{r['peak'] / 2**30:.2f}",
+            passes,
+            f"{counts['kept']:,}",
+            f"{r['wall'] / base['wall']:.1f}",
+            f"{r['size'] / base['size']:.0f}",
+        )
+    console.print(table)
+    stage_table = Table(title="seconds per stage (CPU time summed over workers)")
+    stage_table.add_column("rows", justify="right")
+    for name in ["adapt", *stage_names]:
+        stage_table.add_column(name, justify="right")
+    for r in results:
+        timings = r["manifest"]["timings"]
+        cells = [f"{timings['adapt_seconds']:.1f}"] + [
+            f"{timings['stage_seconds'].get(n, 0):.1f}" for n in stage_names
+        ]
+        stage_table.add_row(f"{r['size']:,}", *cells)
+    console.print(stage_table)
+
+
+if __name__ == "__main__":
+    main()
