@@ -12,6 +12,7 @@ A global stage's reduce runs in the driver over the compact numpy signatures the
 
 from __future__ import annotations
 
+import logging
 import pickle
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,18 +22,23 @@ from curator.engines.local import EngineResult, OnReport
 from curator.engines.sharding import ShardSpec, plan_shards, read_shard
 from curator.engines.shards import InputFile, ShardReport, ShardRunner, WorkDir, plan_passes
 from curator.errors import CuratorError
-from curator.io import ReadStats
+from curator.io import ReadStats, write_bytes_atomic
 from curator.recipe import Recipe
 from curator.stages import GlobalStage, build_stage
+
+_PLAN_FILE = "ray_plan.pkl"
 
 
 class _PassActor:
     """One per Ray worker slot: builds the stages once, then runs shard passes."""
 
-    def __init__(self, recipe: Recipe, inputs: list[InputFile], work_root: str) -> None:
+    def __init__(self, work_root: str) -> None:
         from curator.engines.gc_tuning import tune_worker
 
         tune_worker()
+        # The plan travels as a file in the run folder (which every node sees), not as actor
+        # arguments: Ray keeps large constructor arguments in the object store and warns about it.
+        recipe, inputs = pickle.loads((Path(work_root) / _PLAN_FILE).read_bytes())
         self.inputs = inputs
         self.runner = ShardRunner(recipe, inputs, Path(work_root))
 
@@ -66,9 +72,19 @@ class RayEngine:
         on_report: OnReport | None = None,
     ) -> EngineResult:
         ray = _import_ray()
+        # Our own progress bars and summary speak for the run; Ray's per-dataset logs would bury them.
+        for name in ("ray", "ray.data"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+        context = ray.data.DataContext.get_current()
+        context.enable_progress_bars = False
+        context.print_on_execution_start = False
         started_here = not ray.is_initialized()
         if started_here:
-            options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
+            options: dict[str, Any] = {
+                "include_dashboard": False,
+                "log_to_driver": False,
+                "logging_level": logging.WARNING,
+            }
             if self.address:
                 ray.init(address=self.address, **options)
             else:
@@ -92,6 +108,7 @@ class RayEngine:
         specs = plan_shards(inputs, batch_size, result.read_stats)
         result.shard_count = len(specs)
         work = WorkDir(work_root)
+        write_bytes_atomic(work_root / _PLAN_FILE, pickle.dumps((recipe, inputs), protocol=5))
         stages = [build_stage(config) for config in recipe.stages]
         passes = plan_passes(stages)
         for pass_index in range(len(passes)):
@@ -136,9 +153,9 @@ class RayEngine:
         dataset = ray.data.from_items(tasks, override_num_blocks=len(tasks))
         mapped = dataset.map_batches(
             _PassActor,
-            fn_constructor_args=(recipe, inputs, str(work.root)),
+            fn_constructor_args=(str(work.root),),
             batch_size=1,
-            concurrency=min(self.workers, len(tasks)),
+            compute=ray.data.ActorPoolStrategy(size=min(self.workers, len(tasks))),
             num_cpus=1,
         )
         for row in mapped.iter_rows():
