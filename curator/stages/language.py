@@ -1,0 +1,313 @@
+"""Language identification (``type: language``): which language each record and each turn is in.
+
+Every record is annotated, whatever the policy:
+
+* ``annotations.language`` / ``language_score``: the conversation's language (ISO 639-1; ISO
+  639-3 where no two-letter code exists; ``zh``, never ``zh-cn``) from its user and assistant
+  turns, each turn weighted by its letters; the score is the weighted share of the winner (1.0:
+  every turn confidently in it).
+* ``annotations.extra["language"]``: ``messages`` and ``scores`` (one per turn, system and tool
+  turns included; None for a turn without letters), ``user`` and ``assistant`` (each role's
+  language), ``mixed``, ``code`` and ``code_share`` (the larger of the assistant turns' and the whole
+  conversation's share of code characters), and the ``backend``.
+
+Then the policy, in this order:
+
+1. ``code``: a record whose assistant turns, or whose user + assistant turns together, are at
+   least ``code_threshold`` code (fenced blocks, code lines, inline code) is ``code``. It is
+   never removed as "unknown language": ``code: tag`` (default) keeps it with the flag
+   ``<stage>:code``, ``keep`` keeps it silently, ``drop`` removes it. Its prose, if any, still
+   gets a language, and ``allowed`` still applies to that language; the unknown-language and
+   confidence checks do not.
+2. ``allowed`` / ``min_score`` with the stage's ``action``: reasons ``unknown_language`` (no
+   letters left to detect, only when ``allowed`` or ``min_score`` is set), ``not_allowed``,
+   ``low_confidence``. A mixed record passes ``allowed`` when its user or its assistant
+   language is allowed, and is not held to ``min_score`` (its score is split between two
+   languages): rule 3 decides it.
+3. ``mixed``: the user turns and the assistant turns are confidently in different languages
+   (not counting variants a detector cannot tell apart: hr/bs/sr, id/ms, nb/nn/da, …). Translation
+   data is legitimately mixed, so the default is ``tag`` (flag ``<stage>:mixed``); ``drop``
+   removes, ``keep`` only annotates.
+
+Text goes through :mod:`curator.langid.prepare` first (code, URLs, e-mails, numbers and markup
+removed; long turns sampled). A turn that mixes CJK with other scripts ("翻译以下句子：This
+book is very interesting.") is detected as two pieces that vote with their letters (a CJK
+character counts 3). The whole batch is detected at once, and identical pieces (a repeated
+system prompt) are detected once.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from curator.langid.backends import BACKENDS, Backend, Detection, ModelUnavailable, make_backend
+from curator.langid.codes import expand_codes, same_group
+from curator.langid.prepare import MAX_DETECT_CHARS, Prepared, prepare, script_pieces
+from curator.records import InstructionRecord
+from curator.stages.base import RecordStage, Removal, StageConfig, StageResult
+
+BackendName = Literal["cascade", "fasttext", "langdetect", "lingua"]
+Policy = Literal["keep", "tag", "drop"]
+_CODE_SYNTAX = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
+_CONVERSATION_ROLES = ("user", "assistant")
+
+
+class CascadeOptions(BaseModel):
+    """When the cascade trusts fastText, and when it asks lingua."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    confident: float = Field(
+        default=0.6, ge=0, le=1, description="fastText's answer stands at this probability or more."
+    )
+    confident_group: float = Field(
+        default=0.8,
+        ge=0,
+        le=1,
+        description="…or this, when its answer is one of a confusable group (hr/bs/sr, id/ms, nb/nn/da, …).",
+    )
+    min_chars: int = Field(
+        default=20, ge=0, description="Shorter text always goes to lingua, however confident fastText is."
+    )
+
+
+class LanguageConfig(StageConfig):
+    """Detect each record's and each turn's language; keep the allowed ones; tag mixed and code records."""
+
+    type: Literal["language"] = "language"
+    backend: BackendName = Field(
+        default="cascade",
+        description="cascade (default: script rules, fastText, lingua for the unsure rest), "
+        "fasttext (lid.176 compressed), langdetect (seeded), lingua.",
+    )
+    allowed: list[str] | None = Field(
+        default=None,
+        description="Keep only records in these languages (ISO 639-1: en, zh, …; 'no' means nb and nn). "
+        "None: keep every language.",
+    )
+    min_score: float = Field(
+        default=0.0, ge=0, le=1, description="Records scoring below this fail (low_confidence)."
+    )
+    mixed: Policy = Field(
+        default="tag", description="User and assistant turns in different languages: keep, tag or drop."
+    )
+    code: Policy = Field(default="tag", description="Records that are mostly code: keep, tag or drop.")
+    code_threshold: float = Field(
+        default=0.5, gt=0, le=1, description="Share of a record's characters that are code for it to be code."
+    )
+    min_letters: int = Field(
+        default=3, ge=1, description="A turn with fewer letters (after preparation) gets no language."
+    )
+    mixed_min_letters: int = Field(
+        default=20, ge=1, description="Roles with fewer letters than this never make a record mixed."
+    )
+    mixed_min_score: float = Field(
+        default=0.5, ge=0, le=1, description="Both roles' languages need this score for a record to be mixed."
+    )
+    max_chars: int = Field(
+        default=MAX_DETECT_CHARS, ge=50, description="Longer prepared text is sampled (start, middle, end)."
+    )
+    seed: int = Field(default=0, description="Seed of langdetect's sampling (the other backends need none).")
+    cascade: CascadeOptions = Field(default_factory=CascadeOptions)
+
+    @field_validator("allowed")
+    @classmethod
+    def _codes(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        bad = [code for code in value if not isinstance(code, str) or not _CODE_SYNTAX.match(code)]
+        if bad:
+            raise ValueError(f"not language codes (ISO 639-1, e.g. en, zh, pt-BR): {bad}")
+        return value
+
+    @model_validator(mode="after")
+    def _installed(self) -> LanguageConfig:
+        try:
+            BACKENDS[self.backend].check_installed()
+        except ModelUnavailable as error:
+            raise ValueError(str(error)) from None
+        return self
+
+
+class LanguageStage(RecordStage[LanguageConfig]):
+    config_model = LanguageConfig
+
+    def __init__(self, config: LanguageConfig) -> None:
+        super().__init__(config)
+        self.allowed = expand_codes(config.allowed) if config.allowed is not None else None
+        self.backend: Backend | None = None
+
+    def setup(self) -> None:
+        if self.backend is None:
+            c = self.config
+            options: dict = {}
+            if c.backend == "langdetect":
+                options["seed"] = c.seed
+            elif c.backend == "cascade":
+                options = c.cascade.model_dump()
+            backend = make_backend(c.backend, **options)
+            backend.load()
+            self.backend = backend
+
+    # -- detection --------------------------------------------------------------------------
+    def annotate(self, batch: list[InstructionRecord]) -> list[dict]:
+        """Detect every turn of the batch at once and annotate each record; returns the annotations."""
+        self.setup()
+        assert self.backend is not None
+        c = self.config
+        prepared: list[list[Prepared]] = [
+            [prepare(m.content, max_chars=c.max_chars) for m in record.messages] for record in batch
+        ]
+        # Each turn as one piece of text, or two when it mixes CJK with other scripts; one
+        # detection per distinct piece in the whole batch.
+        pieces = [
+            [script_pieces(t.text) if t.letters >= c.min_letters else [] for t in turns] for turns in prepared
+        ]
+        unique: dict[str, int] = {}
+        for turns in pieces:
+            for turn in turns:
+                for text, _ in turn:
+                    if text not in unique:
+                        unique[text] = len(unique)
+        detections = self.backend.detect(list(unique))
+        annotations = []
+        for record, turns, turn_pieces in zip(batch, prepared, pieces, strict=True):
+            votes = [_piece_votes(p, detections, unique) for p in turn_pieces]
+            annotations.append(self._annotate(record, turns, votes))
+        return annotations
+
+    def _annotate(
+        self, record: InstructionRecord, turns: list[Prepared], votes: list[dict[str, float]]
+    ) -> dict:
+        c = self.config
+        roles = [m.role for m in record.messages]
+        letters = [t.letters if v else 0 for t, v in zip(turns, votes, strict=True)]
+        found = [_winner(v, n) for v, n in zip(votes, letters, strict=True)]
+        language, score = _vote(votes, letters, roles, _CONVERSATION_ROLES)
+        user, user_score = _vote(votes, letters, roles, ("user",))
+        assistant, assistant_score = _vote(votes, letters, roles, ("assistant",))
+        user_letters = sum(n for n, r in zip(letters, roles, strict=True) if r == "user")
+        assistant_letters = sum(n for n, r in zip(letters, roles, strict=True) if r == "assistant")
+        mixed = bool(
+            user
+            and assistant
+            and not same_group(user, assistant)
+            and min(user_letters, assistant_letters) >= c.mixed_min_letters
+            and min(user_score, assistant_score) >= c.mixed_min_score
+        )
+        # The larger of the whole conversation's and the answers' code share.
+        code_share = max(
+            _code_share(turns, roles, _CONVERSATION_ROLES), _code_share(turns, roles, ("assistant",))
+        )
+        annotation = {
+            "messages": [code for code, _ in found],
+            "scores": [round(score, 4) if code else None for code, score in found],
+            "user": user,
+            "assistant": assistant,
+            "mixed": mixed,
+            "code": code_share >= c.code_threshold,
+            "code_share": round(code_share, 4),
+            "backend": c.backend,
+        }
+        record.annotations.language = language
+        record.annotations.language_score = round(score, 4) if language else None
+        record.annotations.extra["language"] = annotation
+        return annotation
+
+    # -- policy ------------------------------------------------------------------------------
+    def process(self, batch: list[InstructionRecord]) -> StageResult:
+        result = StageResult()
+        for record, annotation in zip(batch, self.annotate(batch), strict=True):
+            reasons = self.reasons(record, annotation)
+            drop = next((reason for reason, policy in reasons if policy == "drop"), None)
+            if drop is not None:
+                detail = {
+                    "language": record.annotations.language,
+                    "score": record.annotations.language_score,
+                    "user": annotation["user"],
+                    "assistant": annotation["assistant"],
+                }
+                result.removed.append(Removal(record, drop, detail))
+                continue
+            flags = [reason for reason, policy in reasons if policy == "tag"]
+            if flags:
+                record.annotations.quality_flags.extend(f"{self.name}:{reason}" for reason in flags)
+                result.tagged += 1
+            result.kept.append(record)
+        return result
+
+    def reasons(self, record: InstructionRecord, annotation: dict) -> list[tuple[str, Policy]]:
+        """(reason, policy) for every rule the record meets, in the module's order."""
+        c = self.config
+        out: list[tuple[str, Policy]] = []
+        language = record.annotations.language
+        score = record.annotations.language_score or 0.0
+        if annotation["code"]:
+            out.append(("code", c.code))
+            if language is not None and not self._allowed(language, annotation):
+                out.append(("not_allowed", c.action))
+        else:
+            if language is None:
+                if self.allowed is not None or c.min_score > 0:
+                    out.append(("unknown_language", c.action))
+            elif not self._allowed(language, annotation):
+                out.append(("not_allowed", c.action))
+            elif score < c.min_score and not annotation["mixed"]:
+                out.append(("low_confidence", c.action))
+        if annotation["mixed"]:
+            out.append(("mixed", c.mixed))
+        return out
+
+    def _allowed(self, language: str, annotation: dict) -> bool:
+        """A mixed record (translation data) is allowed when either side is: ``mixed`` decides."""
+        if self.allowed is None or language in self.allowed:
+            return True
+        return annotation["mixed"] and (
+            annotation["user"] in self.allowed or annotation["assistant"] in self.allowed
+        )
+
+
+def _code_share(turns: list[Prepared], roles: list[str], wanted: tuple[str, ...]) -> float:
+    chars = code = 0
+    for turn, role in zip(turns, roles, strict=True):
+        if role in wanted:
+            chars += turn.chars
+            code += turn.code_chars
+    return code / chars if chars else 0.0
+
+
+def _piece_votes(
+    pieces: list[tuple[str, int]], detections: list[Detection], index: dict[str, int]
+) -> dict[str, float]:
+    """language → weight × score over a turn's pieces (empty: the turn has no language)."""
+    votes: dict[str, float] = {}
+    for text, weight in pieces:
+        detection = detections[index[text]]
+        if detection.language is not None:
+            votes[detection.language] = votes.get(detection.language, 0.0) + weight * detection.score
+    return votes
+
+
+def _winner(votes: dict[str, float], letters: int) -> tuple[str | None, float]:
+    if not votes or not letters:
+        return None, 0.0
+    best = max(sorted(votes), key=votes.__getitem__)  # ties: alphabetical, so deterministic
+    return best, min(1.0, votes[best] / letters)
+
+
+def _vote(
+    votes: list[dict[str, float]], letters: list[int], roles: list[str], wanted: tuple[str, ...]
+) -> tuple[str | None, float]:
+    """The language of the turns with ``wanted`` roles: weight × score votes; score = share of the winner."""
+    total: dict[str, float] = {}
+    weight = 0
+    for turn_votes, n, role in zip(votes, letters, roles, strict=True):
+        if role not in wanted or not n:
+            continue
+        weight += n
+        for code, value in turn_votes.items():
+            total[code] = total.get(code, 0.0) + value
+    return _winner(total, weight)

