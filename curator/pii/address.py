@@ -1,0 +1,307 @@
+"""Street addresses: a recognizer Presidio does not have.
+
+An address is found from a *core* that holds a number, then grown over the parts around it:
+
+- cores: ``<number> <Name…> <street type>`` (``2450 Crown St``, ``52 Huntly Street``), a street
+  type first (``Rue de Piétrain 371``, ``Rua Diadema 1903``, ``ul. Więckowskiego 28``), one word
+  ending in a street type (``Ringvej 144``, ``Nybyvägen 65``, ``Kaarikatu 32``, ``Hauptstraße 5``),
+  post-office boxes, US military addresses (``PSC 2581, Box 0041 APO AP 32376``), and, right after
+  an address cue (``my address is``, ``I live at``, ``ship to``), ``<Name…> <number>``;
+- then forward over unit, postcode, city, state and country parts (a city is kept only when a
+  unit, postcode, state or country follows it), across commas and line breaks, and backward over
+  a leading house number or unit.
+
+A street name alone is not an address here: every core needs a house number or a box number,
+which is what makes an address point at a household. Street-type words are the general lists of
+each language (the USPS suffix list for English), not anything learnt from a test set.
+"""
+
+from __future__ import annotations
+
+import regex as re
+
+from curator.pii.words import has_context, words_before
+
+_NOT_NAME = r"(?!(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Room|Box|Mr|Mrs|Ms|Miss|Dr|Prof)\b)"
+_NAME = (
+    rf"{_NOT_NAME}(?:\p{{Lu}}[\p{{L}}'’\-]*\.?|\p{{Ll}}{{1,3}}'\p{{Lu}}[\p{{L}}'’\-]*"
+    r"|\d{1,3}(?:st|nd|rd|th))"
+)
+_CONNECTOR = (
+    r"(?:de|du|des|la|le|les|del|della|delle|dello|degli|dei|di|da|dal|do|dos|das|van|von|der|den|ten|"
+    r"of|the|y|e|i|al|el|z|u|na|st\.?)"
+)
+_NAME_SEQ = rf"{_NAME}(?:\s+(?:{_CONNECTOR}\s+)?{_NAME}){{0,4}}"
+_HOUSE = r"\d{1,6}[A-Za-z]?(?:[\-/]\d{1,4}[A-Za-z]?)?"
+
+# English street types: common ones (strong) and the rest of the USPS suffix list (weak).
+_EN_STRONG = (
+    "street|st|avenue|ave|av|road|rd|drive|dr|lane|ln|boulevard|blvd|way|place|pl|court|ct|terrace|"
+    "ter|crescent|cres|close|square|sq|parkway|pkwy|highway|hwy|circle|cir|trail|trl|alley|plaza|mews|"
+    "row|walk|grove|gardens|gdns|broadway|expressway|freeway|turnpike|str"
+)
+_EN_WEAK = (
+    "bridge|union|pass|crossing|forge|forges|rapids|heights|junction|meadow|meadows|mill|mills|ridge|"
+    "shore|shores|spring|springs|station|summit|valley|view|village|vista|green|hollow|harbor|haven|"
+    "island|isle|knoll|lake|lakes|landing|lodge|manor|mount|mountain|orchard|oval|pines|point|port|"
+    "prairie|ranch|river|run|skyway|stream|track|trace|tunnel|underpass|viaduct|ville|wall|wells|"
+    "estates|extension|falls|ferry|field|fields|flat|flats|ford|fords|forest|fork|forks|fort|garden|"
+    "gateway|glen|glens|burg|burgs|bypass|camp|canyon|cape|causeway|center|centre|cliff|cliffs|"
+    "common|commons|corner|corners|course|courts|cove|coves|creek|crest|curve|dale|dam|divide|"
+    "branch|brook|brooks|bluff|bluffs|bottom|beach|bend|arcade|hill|hills|park|path|pike|loop|"
+    "motorway|route|circus|quay|wharf|rise|vale|approach|parade|esplanade|promenade|chase|wynd"
+)
+_DIRECTION = r"(?:\s+(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\b)?"
+
+# Street types written before the name (Romance and Slavic languages, Portuguese, Hungarian…).
+_PREFIX = (
+    "rue|avenue|boulevard|bd|chemin|allée|impasse|place|quai|via|viale|piazza|piazzetta|piazzale|"
+    "corso|strada|vicolo|largo|calle|avenida|avda|paseo|plaza|carrera|camino|rambla|ronda|carretera|"
+    "rua|rúa|travessa|praça|alameda|estrada|ulica|ul|al|aleja|quadra|rodovia|sokak|sokağı|caddesi|"
+    "odos|leoforos|ulitsa|prospekt|pereulok|naberezhnaya"
+)
+_PREFIX_TITLE = "|".join(word.capitalize() for word in _PREFIX.split("|"))
+# Prefixes that are not also English words may be followed by a lower-case name (Rue tachkent 31).
+_PREFIX_FOREIGN = "|".join(
+    word.capitalize()
+    for word in _PREFIX.split("|")
+    if word
+    not in {"avenue", "boulevard", "place", "via", "plaza", "largo", "ronda", "camino", "al", "ul", "quadra"}
+)
+# Street types that end one word (German, Dutch, Nordic, Finnish, Icelandic, Hungarian…).
+_COMPOUND = (
+    "straße|strasse|str\\.|gasse|weg|allee|platz|damm|ufer|chaussee|steig|pfad|straat|laan|plein|"
+    "gracht|kade|singel|dijk|vej|gade|vænget|væng|stræde|plads|vägen|gatan|gränd|stigen|backen|torget|"
+    "veien|vegen|gata|gaten|gate|stien|katu|tie|kuja|polku|väylä|raitti|kaari|rinne|utca|körút|"
+    "cesta|ulice|náměstí|trida|třída|tér|sor|köz|braut|vegur|stígur|sund|terrasse"
+)
+_COMPOUND_WORD = r"(?:út|útja|utca|u\.|tér|körút|krt\.|rkp\.|ulica|ulice|cesta|sokak|caddesi)"
+# The same street types written as a word of their own after a capitalised name (Villacher Strasse 89).
+_SEPARATE_WORD = (
+    "straße|strasse|gasse|weg|allee|platz|straat|laan|plein|gracht|kade|vej|gade|vägen|gatan|veien|vegen|"
+    "gata|katu|tie|terrasse|utca|út"
+)
+
+_CORES: list[tuple[re.Pattern, float]] = [
+    # 2450 Crown St · 52 Huntly Street · 1600 Pennsylvania Ave NW
+    (re.compile(rf"\b{_HOUSE},?\s+{_NAME_SEQ}\s+(?i:{_EN_STRONG})\b\.?{_DIRECTION}"), 0.7),
+    (re.compile(rf"\b{_HOUSE},?\s+{_NAME_SEQ}\s+(?i:{_EN_WEAK})\b{_DIRECTION}"), 0.55),
+    # Hoge Wei 32 St. (a house number, then the street type)
+    (re.compile(rf"\b{_NAME_SEQ}\s+{_HOUSE}\s+(?:St|Street|Ave|Avenue|Rd|Road)\b\.?"), 0.6),
+    # Rue de Piétrain 371 · Avenue d'Ouchy 109 · ul. Więckowskiego Stefana 28
+    (
+        re.compile(
+            rf"(?:\b(?:{_PREFIX_TITLE})\b\.?|\b(?:ul|al)\.|\bC/)"
+            rf"\s+(?:(?:{_CONNECTOR}|d')\s*)?{_NAME_SEQ}\s+{_HOUSE}\b"
+        ),
+        0.65,
+    ),
+    (re.compile(rf"\b(?:{_PREFIX_FOREIGN})\s+(?:\p{{L}}[\p{{L}}'’\-]*\.?\s+){{1,5}}?{_HOUSE}\b"), 0.6),
+    # 33 avenue de Provence · 12, rue de la Paix
+    (
+        re.compile(rf"\b{_HOUSE},?\s+(?i:{_PREFIX})\.?\s+(?:(?:{_CONNECTOR}|d')\s*)?{_NAME_SEQ}"),
+        0.65,
+    ),
+    # Ringvej 144 · Nybyvägen 65 · Kaarikatu 32 · Karl-Marx-Straße 12 · hegyalja út 98
+    (re.compile(rf"\b[\p{{L}}'\-]{{3,}}(?i:{_COMPOUND})\s+{_HOUSE}\b"), 0.65),
+    (re.compile(rf"\b\p{{L}}[\p{{L}}'\-]+\s+{_COMPOUND_WORD}\s+{_HOUSE}\b", re.IGNORECASE), 0.65),
+    (re.compile(rf"\b\p{{Lu}}[\p{{L}}'\-]{{2,}}\s(?i:{_SEPARATE_WORD})\s+{_HOUSE}\b"), 0.65),
+    # P.O. Box 287 · Postfach 1234 · Apartado 55
+    (
+        re.compile(
+            r"\b(?i:P\.?\s?O\.?\s?Box|Post\s+Office\s+Box|Postfach|Apartado(?:\s+de\s+correos)?|"
+            r"Bo[iî]te\s+postale|Caixa\s+Postal|Casilla)\s+\d{1,6}\b"
+        ),
+        0.7,
+    ),
+    # PSC 2581, Box 0041 APO AP 32376 · Unit 5146 Box 1772 DPO AE 91410
+    (
+        re.compile(
+            r"\b(?i:PSC|Unit|CMR)\s+\d{3,5},?\s+(?i:Box)\s+\d{3,5}[\s,]+(?i:APO|FPO|DPO)\s+(?i:AA|AE|AP)\s+\d{5}"
+        ),
+        0.85,
+    ),
+    # USS Mahler FPO AA 70489
+    (
+        re.compile(
+            r"\b(?i:USS|USNS|USNV|USCGC)\s+\p{L}[\p{L}'\-]+(?:\s+\p{Lu}[\p{L}'\-]+)?[\s,]+(?i:FPO)\s+"
+            r"(?i:AA|AE|AP)\s+\d{5}"
+        ),
+        0.85,
+    ),
+]
+
+# Right after an address cue: "<Name…> <number>" or "<number> <Name…>" (no street type needed).
+_CUED = re.compile(
+    rf"\G\s*(?:{_HOUSE}[ \t]+)?{_NAME_SEQ}[ \t]+{_HOUSE}\b|\G\s*{_HOUSE}[ \t]+{_NAME_SEQ}(?=\s*(?:[,\n]|$))"
+)
+_CUE = re.compile(
+    r"(?i:\b(?:address(?:\s+is)?|addressed\s+to|live[sd]?\s+(?:at|on|in)|living\s+(?:at|on)|"
+    r"located\s+(?:at|on|in)|resides?\s+(?:at|on)|moved\s+to|move\s+to|"
+    r"(?:ship|send|deliver|mail|post|forward)(?:ed|ing)?\s+(?:it\s+|them\s+|this\s+|the\s+\w+\s+)?to|"
+    r"meet\s+(?:me|us)\s+at|come\s+to|visit\s+(?:me|us)\s+at|find\s+(?:me|us)\s+at|"
+    r"billing\s+address|shipping\s+address|home\s+address|mailing\s+address)\b\s*:?)"
+)
+
+_UNIT = (
+    r"(?i:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Floor|Fl\.?|Room|Rm\.?|Bldg\.?|Building|#)"
+    r"\s*\d{1,5}[A-Za-z]?\b"
+)
+_POSTCODE = (
+    r"(?:\d{4,6}(?:-\d{3,4})?(?!\d)|\d{3}\s\d{2}(?!\d)|\d{2}-\d{3}(?!\d)|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b|"
+    r"[A-Z]\d[A-Z]\s?\d[A-Z]\d\b|\d{4}\s?[A-Z]{2}\b)"
+)
+_COUNTRIES = (
+    "afghanistan|albania|algeria|andorra|angola|argentina|armenia|australia|austria|azerbaijan|bahamas|"
+    "bahrain|bangladesh|barbados|belarus|belgium|belize|benin|bhutan|bolivia|bosnia and herzegovina|"
+    "botswana|brazil|brunei|bulgaria|burkina faso|burundi|cambodia|cameroon|canada|chad|chile|china|"
+    "colombia|congo|costa rica|croatia|cuba|cyprus|czech republic|czechia|denmark|djibouti|dominica|"
+    "dominican republic|ecuador|egypt|el salvador|eritrea|estonia|eswatini|ethiopia|fiji|finland|france|"
+    "gabon|gambia|georgia|germany|ghana|greece|greenland|grenada|guatemala|guinea|guyana|haiti|honduras|"
+    "hong kong|hungary|iceland|india|indonesia|iran|iraq|ireland|israel|italy|jamaica|japan|jordan|"
+    "kazakhstan|kenya|kosovo|kuwait|kyrgyzstan|laos|latvia|lebanon|lesotho|liberia|libya|liechtenstein|"
+    "lithuania|luxembourg|madagascar|malawi|malaysia|maldives|mali|malta|mauritania|mauritius|mexico|"
+    "moldova|monaco|mongolia|montenegro|morocco|mozambique|myanmar|namibia|nepal|netherlands|"
+    "new zealand|nicaragua|niger|nigeria|north macedonia|norway|oman|pakistan|panama|paraguay|peru|"
+    "philippines|poland|portugal|qatar|romania|russia|rwanda|samoa|san marino|saudi arabia|senegal|"
+    "serbia|seychelles|sierra leone|singapore|slovakia|slovenia|somalia|south africa|south korea|"
+    "spain|sri lanka|sudan|suriname|sweden|switzerland|syria|taiwan|tajikistan|tanzania|thailand|togo|"
+    "tonga|trinidad and tobago|tunisia|turkey|türkiye|turkmenistan|uganda|ukraine|united arab emirates|"
+    "united kingdom|united states(?: of america)?|uruguay|uzbekistan|vanuatu|venezuela|vietnam|yemen|"
+    "zambia|zimbabwe|usa|uk|u\\.s\\.a\\.|deutschland|españa|italia|suisse|schweiz|svizzera|sverige|norge|"
+    "danmark|suomi|polska|österreich|nederland|belgique|belgië|ísland|magyarország|česko|éire|brasil|"
+    "méxico|россия|ελλάδα|κύπρος|faroe islands|puerto rico|guam"
+)
+_LINE_PREFIX = r"[ \t>*•|?\-]"  # quoted mail (">"), bullets, and "???" where a bullet was lost in encoding
+_SEP = rf"[ \t]*(?:(?:,|;|\\,|\n){_LINE_PREFIX}*){{0,3}}"
+_TAIL_STRONG = re.compile(
+    rf"\G{_SEP}(?:{_UNIT}|{_POSTCODE}|(?i:{_COUNTRIES})\b(?:\s*\([\p{{L}} ]+\))?|[A-Z]{{2}}\b(?!\.\w))"
+)
+_CITY_WORD = r"\p{Lu}[\p{L}'’\-.]*(?![\p{L}\d])"
+_CITY_LINK = r"(?:[ \t]+(?:nad|pod|sur|am|an|im|bei|upon|on|en|de|del|di|la|le|u)\b)?"
+_TAIL_CITY = re.compile(
+    rf"\G{_SEP}(?:{_CITY_WORD}(?:{_CITY_LINK}[ \t]+{_CITY_WORD}){{0,3}})(?:[ \t]*\([\p{{L}}\- ]+\))?"
+)
+_TAIL_AND = re.compile(
+    rf"\G\s+(?:and|&)\s+(?:{_HOUSE}\s+)?(?:\p{{L}}+\s+){{0,3}}(?i:{_EN_STRONG}|{_EN_WEAK})\b"
+)
+_UNIT_RE = re.compile(_UNIT)
+_COUNTRY_RE = re.compile(rf"(?i:{_COUNTRIES})\b")
+_YEAR = re.compile(r"(?:19|20)\d{2}")
+_HEAD = re.compile(rf"(?:{_UNIT}|{_HOUSE})[ \t,>]*(?:\n{_LINE_PREFIX}*)?$")
+# "<Name…> <number>" with no street type: an address only when units, postcodes or countries follow.
+_WEAK_CORE = re.compile(rf"\b(?:{_HOUSE}[ \t]+)?{_NAME_SEQ}[ \t]+{_HOUSE}\b(?![.,]\d)")
+
+_CONTEXT = (
+    "address",
+    "addresses",
+    "live",
+    "lives",
+    "lived",
+    "located",
+    "reside",
+    "residence",
+    "moved",
+    "deliver",
+    "ship",
+    "shipping",
+    "billing",
+    "mailing",
+    "headquarters",
+    "office",
+    "offices",
+)
+
+
+def find_addresses(text: str) -> list[tuple[int, int, float]]:
+    """(start, end, score) of every street address in ``text``."""
+    if not any(c.isdigit() for c in text):
+        return []
+    spans: list[list] = []  # [start, end, score, weak]
+    for pattern, score in _CORES:
+        for match in pattern.finditer(text):
+            spans.append([match.start(), match.end(), score, False])
+    for position in _iter_cues(text):
+        match = _CUED.match(text, position)
+        if match:
+            start = match.start() + len(match.group()) - len(match.group().lstrip())
+            spans.append([start, match.end(), 0.6, False])
+    for match in _WEAK_CORE.finditer(text):
+        spans.append([match.start(), match.end(), 0.3, True])
+    found = []
+    for start, end, score, weak in _merge(spans):
+        start, end, units, strong = _grow(text, start, end)
+        if weak:
+            score = 0.3 + 0.25 * min(units, 1) + 0.1 * min(strong, 3)
+        else:
+            score = min(1.0, score + 0.05 * (units + strong))
+        if has_context(words_before(text, start, 5), _CONTEXT):
+            score = min(1.0, score + 0.15)
+        if score >= 0.3:
+            found.append((start, end, round(score, 4)))
+    return found
+
+
+def _grow(text: str, start: int, end: int) -> tuple[int, int, int, int]:
+    """Grow a core over the address parts around it; returns (start, end, units, other strong parts)."""
+    units = 0
+    kinds: set[str] = set()  # postcode, country, state, street: a run of numbers is one kind, not four
+    committed = position = end
+    for _ in range(10):
+        match = _TAIL_AND.match(text, position)
+        if match is not None:
+            kinds.add("street")
+        else:
+            match = _TAIL_STRONG.match(text, position)
+            if match is not None:
+                part = match.group().strip(" \t\n,;>*•|?-\\")
+                if _UNIT_RE.fullmatch(part):
+                    units += 1
+                elif part[:1].isdigit():
+                    if not _YEAR.fullmatch(part):
+                        kinds.add("postcode")
+                elif len(part) == 2 and part.isupper():
+                    kinds.add("state")
+                else:
+                    kinds.add("country" if _COUNTRY_RE.match(part) else "postcode")
+        if match is not None:
+            position = committed = match.end()
+            continue
+        match = _TAIL_CITY.match(text, position)
+        if match and match.end() - position <= 60:
+            position = match.end()
+            continue
+        break
+    # backward: a leading house number, postcode or unit (at most two parts)
+    for _ in range(2):
+        match = _HEAD.search(text, max(0, start - 40), start)
+        if not match or not match.group().strip():
+            break
+        if match.start() > 0 and text[match.start() - 1].isalnum():
+            break
+        if _UNIT_RE.match(match.group().strip()):
+            units += 1
+        start = match.start()
+    return start, committed, units, len(kinds)
+
+
+def _iter_cues(text: str):
+    """Positions right after an address cue ("my address is", "I live at", "ship to", …)."""
+    for match in _CUE.finditer(text):
+        yield match.end()
+
+
+def _merge(spans: list[list]) -> list[list]:
+    spans.sort()
+    merged: list[list] = []
+    for start, end, score, weak in spans:
+        if merged and start <= merged[-1][1]:
+            last = merged[-1]
+            last[1] = max(last[1], end)
+            if weak == last[3]:
+                last[2] = max(last[2], score)
+            elif last[3]:  # a strong core wins over a weak one
+                last[2], last[3] = score, False
+        else:
+            merged.append([start, end, score, weak])
+    return merged

@@ -1,0 +1,277 @@
+"""The PII engine: Presidio's AnalyzerEngine over our recognizers, batched through spaCy's ``nlp.pipe``.
+
+Per batch of texts:
+
+1. code spans are found (``codeblocks``) and blanked for the NLP model, so offsets do not move;
+2. texts are grouped by language; a language with a configured spaCy model runs through
+   ``nlp.pipe`` (NER only: tagger, parser and lemmatizer are not even loaded), any other language
+   gets the pattern recognizers only, and the result says so (``mode``/``reason``);
+3. per text, only the recognizers whose cheap trigger is present run (no ``@``: no e-mail
+   recognizer; no digit: no phone, card, SSN, IBAN, IP or address recognizer);
+4. Presidio's ``AnalyzerEngine.analyze`` runs with the precomputed NLP artifacts and our
+   window-context enhancer; then per-type thresholds, code-block rules, the allowlist and
+   public-figure policy, and one winner per overlap (by type priority, score, length).
+
+Nothing here logs, prints or stores text: results are (type, start, end, score).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from curator.pii import codeblocks
+from curator.pii._presidio import import_presidio
+from curator.pii.entities import CODE_ENTITIES, DEFAULT_ENTITIES, NLP_ENTITIES, OWN_PATTERN_ENTITIES, priority
+
+# Presidio logs text: words around matches at DEBUG, and "Failed to validate text <candidate>" at
+# ERROR (IBAN). Raw PII must never reach a log, whatever the root logger says, so only CRITICAL passes.
+for _name in ("presidio-analyzer", "presidio-anonymizer"):
+    logging.getLogger(_name).setLevel(logging.CRITICAL)
+
+import_presidio()  # before anything imports presidio_analyzer (see _presidio.py)
+
+PATTERN_LANGUAGE = "en"  # the registry language pattern-only texts are analysed under
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    type: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(slots=True)
+class TextResult:
+    spans: list[Span] = field(default_factory=list)
+    mode: str = "nlp"  # "nlp" or "patterns"
+    reason: str | None = None  # why patterns only: "structured_only", "no_model:fr", …
+    model: str | None = None
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    entities: tuple[str, ...] = DEFAULT_ENTITIES
+    thresholds: dict[str, float] = field(default_factory=dict)
+    default_threshold: float = 0.5
+    models: dict[str, str] = field(default_factory=lambda: {"en": "en_core_web_sm"})
+    default_language: str = "en"
+    structured_only: bool = False
+    skip_code: bool = True
+    code_entities: tuple[str, ...] = CODE_ENTITIES
+    allowlist: tuple[str, ...] = ()
+    public_figures: bool = True
+    nlp_batch_size: int = 64
+
+
+def _triggers(text: str) -> set[str]:
+    """Entity types whose recognizers could possibly match ``text`` (a cheap pre-filter)."""
+    found: set[str] = set()
+    has_digit = any(c.isdigit() for c in text)
+    if "@" in text:
+        found.add("EMAIL_ADDRESS")
+    if "://" in text or "=" in text:
+        found.add("URL_CREDENTIALS")
+    if has_digit:
+        found.update(("PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "STREET_ADDRESS"))
+        if "." in text or ":" in text:
+            found.add("IP_ADDRESS")
+    return found
+
+
+def normalise_language(language: str | None) -> str | None:
+    if not language:
+        return None
+    return re.split(r"[-_]", language.strip().lower(), maxsplit=1)[0] or None
+
+
+class PIIEngine:
+    """Finds PII spans in texts. Build once per process (``load`` reads the spaCy models)."""
+
+    def __init__(self, settings: EngineSettings) -> None:
+        self.settings = settings
+        self.entities = tuple(settings.entities)
+        self.nlp_entities = {e for e in self.entities if e in NLP_ENTITIES}
+        self.pattern_entities = {e for e in self.entities if e not in NLP_ENTITIES}
+        self.models: dict[str, str] = {} if settings.structured_only else dict(settings.models)
+        self._nlp: dict[str, object] = {}
+        self._analyzer = None
+        self._allow = None
+
+    # -- building ----------------------------------------------------------------------------------
+    def load(self) -> PIIEngine:
+        if self._analyzer is not None:
+            return self
+        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+
+        from curator.pii.allow import AllowPolicy
+        from curator.pii.context import WindowContextEnhancer
+        from curator.pii.models import load_ner_pipeline
+        from curator.pii.nlp import CuratorSpacyEngine
+
+        if self.nlp_entities:
+            for language, name in self.models.items():
+                self._nlp[language] = load_ner_pipeline(name)
+        languages = sorted(set(self._nlp) | {PATTERN_LANGUAGE})
+        registry = RecognizerRegistry(supported_languages=languages)
+        for language in languages:
+            for recognizer in self._recognizers(language):
+                registry.add_recognizer(recognizer)
+        self._analyzer = AnalyzerEngine(
+            registry=registry,
+            nlp_engine=CuratorSpacyEngine(self._nlp, self.models),
+            supported_languages=languages,
+            context_aware_enhancer=WindowContextEnhancer(),
+        )
+        self._allow = AllowPolicy(self.settings.allowlist, self.settings.public_figures)
+        return self
+
+    def _recognizers(self, language: str) -> list:
+        from curator.pii.person import NerRecognizer
+        from curator.pii.recognizers import pattern_recognizers, presidio_recognizers
+
+        wanted = set(self.entities)
+        recognizers = [r for r in pattern_recognizers(language) if set(r.supported_entities) & wanted]
+        if self.nlp_entities and language in self._nlp:
+            recognizers.append(NerRecognizer(supported_language=language))
+        others = wanted - OWN_PATTERN_ENTITIES - NLP_ENTITIES
+        if others:
+            recognizers.extend(presidio_recognizers(sorted(others), language))
+        return recognizers
+
+    # -- analysing ---------------------------------------------------------------------------------
+    def analyze(
+        self, texts: Sequence[str], languages: Sequence[str | None] | None = None
+    ) -> list[TextResult]:
+        """Spans for each text; ``languages`` (one per text, None = unknown) picks the NLP model."""
+        self.load()
+        languages = languages or [None] * len(texts)
+        code = [codeblocks.code_spans(t) if self.settings.skip_code else [] for t in texts]
+        results = [TextResult() for _ in texts]
+        by_language: dict[str, list[int]] = {}
+        for index, (text, language) in enumerate(zip(texts, languages, strict=True)):
+            result = results[index]
+            lang = normalise_language(language) or self.settings.default_language
+            if not self.nlp_entities:
+                result.mode = "patterns"
+            elif self.settings.structured_only:
+                result.mode, result.reason = "patterns", "structured_only"
+            elif lang not in self._nlp:
+                result.mode, result.reason = "patterns", f"no_model:{lang}"
+            elif text.strip():
+                result.model = self.models[lang]
+                by_language.setdefault(lang, []).append(index)
+        docs: dict[int, object] = {}
+        for lang, indexes in by_language.items():
+            nlp = self._nlp[lang]
+            masked = (codeblocks.mask(texts[i], code[i]) for i in indexes)
+            for index, doc in zip(
+                indexes, nlp.pipe(masked, batch_size=self.settings.nlp_batch_size), strict=True
+            ):
+                docs[index] = (lang, doc)
+        for index, text in enumerate(texts):
+            if not text.strip():
+                continue
+            results[index].spans = self._analyze_one(text, docs.get(index), code[index])
+        return results
+
+    def _analyze_one(self, text: str, parsed, code: list[tuple[int, int]]) -> list[Span]:
+        from curator.pii.nlp import artifacts
+
+        wanted = self.pattern_entities & _triggers(text)
+        wanted |= self.pattern_entities - OWN_PATTERN_ENTITIES  # Presidio's other types: no pre-filter
+        if parsed is not None:
+            language, doc = parsed
+            wanted |= self.nlp_entities
+            nlp_artifacts = artifacts(doc, language)
+        else:
+            language, nlp_artifacts = PATTERN_LANGUAGE, artifacts(None, PATTERN_LANGUAGE)
+        if not wanted:
+            return []
+        found = self._analyzer.analyze(
+            text=text, language=language, entities=sorted(wanted), nlp_artifacts=nlp_artifacts
+        )
+        return self._decide(text, found, code)
+
+    def _decide(self, text: str, found, code: list[tuple[int, int]]) -> list[Span]:
+        thresholds = self.settings.thresholds
+        default = self.settings.default_threshold
+        code_ok = set(self.settings.code_entities)
+        candidates = []
+        for r in found:
+            if r.score < thresholds.get(r.entity_type, default):
+                continue
+            if code and r.entity_type not in code_ok and codeblocks.inside(code, r.start, r.end):
+                continue
+            candidates.append(Span(r.entity_type, r.start, r.end, round(float(r.score), 4)))
+        kept = resolve_overlaps(candidates, text)
+        if self._allow is not None:
+            kept = self._allow.filter(text, kept)
+        return kept
+
+
+def resolve_overlaps(spans: list[Span], text: str = "") -> list[Span]:
+    """One winner per overlapping group: higher type priority, then score, then the longer span.
+
+    One exception: a phone number *inside* a street address without strong evidence of its own
+    (score below 0.8: no international prefix, no context word) is the address's postcode and
+    house number ("03262 2437 Main St"), so the address wins.
+    """
+    addresses = [s for s in spans if s.type == "STREET_ADDRESS"]
+    if addresses:
+        spans = [
+            s
+            for s in spans
+            if not (
+                s.type == "PHONE_NUMBER"
+                and s.score < 0.8
+                and any(a.start <= s.start and s.end <= a.end for a in addresses)
+            )
+        ]
+    ranked = sorted(spans, key=lambda s: (-priority(s.type), -s.score, -(s.end - s.start), s.start))
+    kept: list[Span] = []
+    for span in ranked:
+        clashes = [k for k in kept if k.start < span.end and span.start < k.end]
+        if not clashes:
+            kept.append(span)
+        elif span.type in TRIMMABLE:
+            # free text that runs into a stronger finding keeps its own part:
+            # "Diana Usamov Suite" + address "Suite 913 …" → PERSON "Diana Usamov"
+            piece = _largest_free_piece(span, clashes, text)
+            if piece is not None:
+                kept.append(piece)
+    return sorted(kept, key=lambda s: (s.start, s.end))
+
+
+TRIMMABLE = frozenset({"PERSON", "STREET_ADDRESS", "LOCATION", "ORGANIZATION", "NRP"})
+
+
+def _largest_free_piece(span: Span, clashes: list[Span], text: str) -> Span | None:
+    pieces, position = [], span.start
+    for clash in sorted(clashes, key=lambda k: k.start):
+        if clash.start > position:
+            pieces.append((position, clash.start))
+        position = max(position, clash.end)
+    if position < span.end:
+        pieces.append((position, span.end))
+    if not pieces:
+        return None
+    start, end = max(pieces, key=lambda p: p[1] - p[0])
+    if text:
+        while start < end and not text[start].isalnum():
+            start += 1
+        while end > start and not text[end - 1].isalnum():
+            end -= 1
+        if not any(c.isalpha() for c in text[start:end]):
+            return None
+    return Span(span.type, start, end, span.score) if end - start >= 2 else None
+
+
+def presidio_entity_names() -> frozenset[str]:
+    """Entity types Presidio's predefined recognizers find (for validating a recipe's `entities`)."""
+    from curator.pii.recognizers import presidio_entity_classes
+
+    return frozenset(presidio_entity_classes())

@@ -1,0 +1,90 @@
+"""Given names, surnames and English word frequencies, to back up the small spaCy models on names.
+
+The lists come from Faker's person providers (86 locales, ~30,000 given names and ~28,000
+surnames; MIT licence, an installed package: nothing is downloaded). Words that are also common
+English words ("Will", "May", "Grace", "Young", "Black"…) are removed, so a name-list hit alone
+only counts for words that are names and nothing else. English word ranks come from
+pyspellchecker's frequency dictionary (MIT; also an installed package): a "name" made only of
+everyday words that are on no name list ("Guilty Pleasures", "Tales", "Salesperson") is not a
+name. Built once per process, on first use.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import pkgutil
+
+# Given names and surnames that are everyday English words, on top of spaCy's stop words and the
+# 1,000 common words of Faker's English word list.
+_ENGLISH_WORDS = """
+will may june april august grace hope faith joy summer autumn winter spring dawn art guy van page sky
+rock ray sunny mark bill rose lily daisy iris holly ivy violet ruby pearl amber crystal jewel star
+king young black white green brown gray grey wood stone hall hill long short little small rich
+cash gay love rich price rice bell cook baker miller smith fisher hunter carter walker turner
+taylor mason porter cole lane street park marsh field ford bush moss heath may reed wells banks
+page law major mayor judge bishop pope dean earl duke prince chase cliff dale glen wade wolf fox
+bear hawk crane swan lamb bird finch drake nash rush sharp strong swift wise bright gold silver
+case bond best good well early late day week may sun moon sky river lake sea ocean bay north
+south east west summer christmas easter sunday monday tuesday wednesday thursday friday saturday
+january february march july september october november december english french german spanish
+italian chinese japanese russian american british european african asian indian canadian
+mercedes chanel dell ford porsche tesla apple amazon google oracle
+"""
+
+
+@functools.lru_cache(maxsize=1)
+def english_ranks() -> dict[str, int]:
+    """English words by frequency rank (0 = most frequent), from pyspellchecker's dictionary."""
+    import gzip
+    import json
+    from pathlib import Path
+
+    import spellchecker
+
+    path = Path(spellchecker.__file__).parent / "resources" / "en.json.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        frequencies: dict[str, int] = json.load(handle)
+    ordered = sorted(frequencies.items(), key=lambda item: (-item[1], item[0]))
+    return {word: rank for rank, (word, _) in enumerate(ordered)}
+
+
+COMMON_RANK = 3_000  # the 3,000 most frequent English words are "common", even when also names
+DICTIONARY_RANK = 40_000  # words this frequent are English words (used with the name lists)
+
+
+@functools.lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    from faker.providers.lorem.en_US import Provider as Lorem
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    words = {w.casefold() for w in Lorem.word_list} | {w.casefold() for w in STOP_WORDS}
+    words |= set(_ENGLISH_WORDS.split())
+    words |= {word for word, rank in english_ranks().items() if rank < COMMON_RANK}
+    return frozenset(words)
+
+
+def _values(value) -> list[str]:
+    if isinstance(value, dict):
+        value = list(value)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+@functools.lru_cache(maxsize=1)
+def name_lists() -> tuple[frozenset[str], frozenset[str]]:
+    """(given names, surnames), casefolded, without common English words and one-letter entries."""
+    import faker.providers.person as person
+
+    given: set[str] = set()
+    family: set[str] = set()
+    for module in pkgutil.iter_modules(person.__path__):
+        provider = importlib.import_module(f"faker.providers.person.{module.name}").Provider
+        for attribute in ("first_names", "first_names_male", "first_names_female", "first_names_nonbinary"):
+            given.update(v.casefold() for v in _values(getattr(provider, attribute, None)))
+        family.update(v.casefold() for v in _values(getattr(provider, "last_names", None)))
+    common = common_words()
+    given = {n for n in given if len(n) > 2 and " " not in n and n not in common}
+    family = {n for n in family if len(n) > 2 and " " not in n and n not in common}
+    return frozenset(given), frozenset(family)

@@ -1,0 +1,368 @@
+"""Person names from the spaCy model's entities, with the corrections the small models need.
+
+spaCy's small English model finds most names, but labels many non-English names ORG, GPE or NORP
+and now and then calls an e-mail address, a street name or a product a PERSON. We keep its PERSON
+spans that look like names, promote other entity spans to PERSON where the words around them say
+"this is a person" (a title, ``my name is``, ``Name:``, a greeting or signature), and add names
+after a title that the model missed. Overlaps with e-mails and addresses are settled later by
+type priority (see ``entities.PRIORITY``).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import regex as re
+from presidio_analyzer import LocalRecognizer, RecognizerResult
+
+NER_LABELS = {
+    "PERSON": "PERSON",
+    "PER": "PERSON",
+    "ORG": "ORGANIZATION",
+    "GPE": "LOCATION",
+    "LOC": "LOCATION",
+    "FAC": "LOCATION",
+    "NORP": "NRP",
+    "DATE": "DATE_TIME",
+    "TIME": "DATE_TIME",
+}
+# Entity labels the small models give to names they do not recognise as names.
+_MISLABELS = {"ORG", "GPE", "LOC", "NORP", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT", "LANGUAGE"}
+
+_TITLE = (
+    r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Professor|Sir|Dame|Lady|Lord|Madam|Mme|Mlle|Herr|Frau|Sr|Sra|Srta|"
+    r"Sig|Sig\.ra|Dott|Mister|Doctor|Rev|Fr|Capt|Captain|Sgt|Officer|Judge|Senator|Rep)"
+)
+_NAME_WORD = (
+    r"(?!(?:Apt|Apartment|Suite|Unit|Flat|Floor|Room|Box)\b)\p{Lu}[\p{Ll}'’\-]+(?:-\p{Lu}[\p{Ll}'’\-]+)?"
+)
+_INITIAL = r"\p{Lu}\."
+_NAME = rf"{_NAME_WORD}(?:[ \t]+(?:{_INITIAL}|{_NAME_WORD})){{0,3}}"
+# A title directly before capitalised words: "Mrs. Barbara Yudina", "Dr Okafor".
+_TITLED = re.compile(rf"\b{_TITLE}\.?\s+({_NAME})")
+# Words right before a span that say it is a person.
+_CUE_BEFORE = re.compile(
+    rf"(?:\b{_TITLE}\.?|\bname(?:\s+is|:)|\bnamed|\bcalled|\bI\s+am|\bI'm|\bthis\s+is|\bdear|\bhi|\bhello|"
+    r"\bhey|\bthanks?|\bregards,?|\bsincerely,?|\bcheers,?|\bbest,?|\bsigned|\bby|\bwith|\bfrom:|\bto:|"
+    r"\bsays|\bsaid|\basked|\btold|\baccording\s+to|\bstarring|\bdirected\s+by|\bname\s*\?|"
+    r"\bcontact|\bask\s+for|\bspeak\s+(?:to|with)|\bmeet|\bmet|\bwife|\bhusband|\bson|\bdaughter|"
+    r"\bmother|\bfather|\bbrother|\bsister|\bfriend|\bcolleague|\bboss|\bneighbou?r|\bpatient|\bclient|"
+    r"\bcustomer|\bemployee|\bmanager|\bdoctor|\bteacher)\s*[:,]?\s*$",
+    re.IGNORECASE,
+)
+# Words after which a capitalised word is a name even when no list knows it.
+_STRONG_CUE = re.compile(
+    rf"(?:\b{_TITLE}\.?|\b(?:my|his|her|their|your|maiden|last|first|full|middle|sur)\s*name\s+(?:is|was)|"
+    r"\bname\s*[:?]|\bnamed|\bcalled|\bcall\s+me|\bI\s+am|\bI'm|\bsigned|\bregards,?|\bsincerely,?|"
+    r"\b(?:my|our|his|her|their|your)\s+(?:kid|child|baby|boy|girl|son|daughter|wife|husband|partner|"
+    r"fianc[ée]e?|mother|mom|mum|father|dad|brother|sister|cousin|uncle|aunt|nephew|niece|grandson|"
+    r"granddaughter|grandmother|grandfather|grandma|grandpa|friend|colleague|boss|neighbou?r|patient|"
+    r"client|tenant|landlord|roommate|classmate|teacher|student|doctor|lawyer|assistant))\s*[:,]?\s*$",
+    re.IGNORECASE,
+)
+# A name on a line of its own at the top of a letter, a signature, a contact card.
+_NAME_FIELD = re.compile(
+    rf"(?m)^(?:[ \t>*•?\-]*)(?:Name|Full\s+name|Patient|Customer|Contact)\s*:\s*({_NAME})"
+)
+
+
+def _result(recognizer, entity: str, start: int, end: int, score: float) -> RecognizerResult:
+    return RecognizerResult(
+        entity_type=entity,
+        start=start,
+        end=end,
+        score=score,
+        recognition_metadata={
+            RecognizerResult.RECOGNIZER_NAME_KEY: recognizer.name,
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id,
+            RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY: True,
+        },
+    )
+
+
+def _looks_like_name(value: str) -> bool:
+    if len(value) < 2 or any(c.isdigit() for c in value) or "@" in value or "/" in value or "_" in value:
+        return False
+    letters = [c for c in value if c.isalpha()]
+    if not letters:
+        return False
+    return any(c.isupper() for c in letters) or len(value.split()) > 1
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Strip a leading title, surrounding punctuation and a trailing possessive from a span."""
+    value = text[start:end]
+    title = re.match(rf"{_TITLE}\.?\s+", value)
+    if title and title.end() < len(value):
+        start += title.end()
+    while end > start and text[end - 1] in ".,;:!?)]}\"'’ \n":
+        end -= 1
+    while start < end and text[start] in "([{\"'’ \n":
+        start += 1
+    if text[end - 2 : end] in ("'s", "’s"):
+        end -= 2
+    return start, end
+
+
+_CAPITALISED_RUN = re.compile(
+    r"(?<![\p{L}\d'’@._-])\p{Lu}[\p{Ll}'’\-]+"
+    r"(?:[ \t]+(?:\p{Lu}\.?(?=[ \t])|\p{Lu}[\p{Ll}'’\-]+)){0,3}(?![\p{L}\d@])"
+)
+_LOWER_CUE = re.compile(
+    r"\b(?:(?:my|his|her|their|your|maiden|last|first|full)\s+name\s+is|name\s*:|i\s+am|i'm|call\s+me|called|signed)\s+(\p{Ll}[\p{Ll}'’\-]+)(?:\s+(\p{Ll}[\p{Ll}'’\-]+))?",
+    re.IGNORECASE,
+)
+_PLACE_CUE = re.compile(
+    r"\b(?:from|to|in|at|near|into|towards?|visit(?:ed|ing)?|arrived\s+(?:at|in))\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_LOWER_WORD = re.compile(r"(?<![\p{L}\d'’@._-])\p{Ll}[\p{Ll}'’\-]+(?![\p{L}\d@])")
+_WORDS = re.compile(r"[\p{L}'’\-]+")
+_PERSON_VERB = (
+    r"said|says|spent|began|begins|lives|lived|told|asked|wrote|met|loves|loved|likes|wants|wanted|"
+    r"thinks|knows|married|died|studied|sang|smiled|laughed|cried|replied|answered|whispered|shouted"
+)
+_SUBJECT = re.compile(
+    rf"(?<![\p{{L}}\d'’@.-])(\p{{Lu}}\p{{Ll}}{{2,}})(?:'s)?\s+"
+    rf"(?:(?:{_PERSON_VERB})\b|(?:is|was|has|had|will)\b(?!\s+(?:a|an|the|one|located|based|headquartered|"
+    r"founded|known|called|named|used|made|available|also|not|now)\b))"
+)
+# "Zuzana: "Who are you?"": a speaker label at the start of a line.
+_SPEAKER = re.compile(r"(?m)^[ \t>]*(\p{Lu}[\p{Ll}'’\-]+)[ \t]*:[ \t]*[\"“'‘]")
+
+
+# Company names built from surnames: "Jones, Mitchell and Williams", "Thomas and Sons", "Conway Inc.".
+_FIRM = re.compile(
+    r"\b\p{Lu}[\p{L}'’\-]+(?:[ \t]+\p{Lu}[\p{L}'’\-]+)*[ \t]+(?:and|&)[ \t]+Sons\b"
+    r"|\b\p{Lu}[\p{L}'’\-]+(?:[ \t]+\p{Lu}[\p{L}'’\-]+)*,?[ \t]+(?:Inc|Ltd|LLC|LLP|PLC|GmbH|AG|S\.A|Corp|"
+    r"Corporation|Company|Group|Holdings|Partners|Associates|Orchestra|Foundation|Institute|Bank)\b\.?"
+)
+# "Jones, Mitchell and Williams": three surnames name a firm (a list of first names is not all surnames).
+_THREE = re.compile(
+    r"(?i:\b(\p{L}[\p{L}'’\-]+),[ \t]+(\p{L}[\p{L}'’\-]+),?[ \t]+(?:and|&)[ \t]+(\p{L}[\p{L}'’\-]+)\b)"
+)
+# Before an unknown single word, these say "organisation or place", not "person".
+_NOT_PERSON_CUE = re.compile(
+    r"\b(?:from|to|in|at|near|into|towards?|visit(?:ed|ing)?|arrived\s+(?:at|in)|flew\s+to|work(?:s|ed|ing)?\s+"
+    r"(?:for|at)|employed\s+(?:by|at)|joined|of|for)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_LIST = re.compile(
+    r"(?<![\p{L}])(\p{L}[\p{L}'’\-]+)(?:,[ \t]+\p{L}[\p{L}'’\-]+){2,}"
+    r"(?:,?[ \t]+(?:and|&)[ \t]+\p{L}[\p{L}'’\-]+)?(?![\p{L}])"
+)
+_PLACE_LABELS = ("GPE", "LOC", "FAC")
+_DETERMINER_AFTER = re.compile(
+    r"\s+(?:the|a|an|this|these|that|those|your|my|our|its|each|every|all)\b", re.IGNORECASE
+)
+_CODE_CHARS = re.compile(r"[=<>{}();\[\]]|\b(?:def|return|elif|import|function|var|const)\b")
+
+
+class NerRecognizer(LocalRecognizer):
+    """Entities from the spaCy doc: PERSON (tuned as above) and LOCATION, ORGANIZATION, NRP, DATE_TIME."""
+
+    ENTITIES: ClassVar[list[str]] = ["PERSON", "LOCATION", "ORGANIZATION", "NRP", "DATE_TIME"]
+
+    def __init__(self, supported_language: str = "en", name_lists: bool = True) -> None:
+        super().__init__(supported_entities=self.ENTITIES, supported_language=supported_language, context=[])
+        self.use_name_lists = name_lists
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        doc = getattr(nlp_artifacts, "tokens", None)
+        if doc is None:
+            return []
+        from curator.pii.names import DICTIONARY_RANK, common_words, english_ranks, name_lists
+
+        self._given, self._family = name_lists() if self.use_name_lists else (frozenset(), frozenset())
+        self._common = common_words()
+        self._ranks = english_ranks()
+        self._dictionary_rank = DICTIONARY_RANK
+        results: list[RecognizerResult] = []
+        places: list[tuple[int, int]] = []
+        spans: list[tuple[int, int]] = []
+        want_person = "PERSON" in entities
+        for ent in doc.ents:
+            label = ent.label_
+            spans.append((ent.start_char, ent.end_char))
+            if label in _PLACE_LABELS:
+                places.append((ent.start_char, ent.end_char))
+            if want_person and (label in ("PERSON", "PER") or label in _MISLABELS):
+                start, end = _trim(text, ent.start_char, ent.end_char)
+                words = _WORDS.findall(text[start:end])
+                if (
+                    end > start
+                    and words
+                    and _looks_like_name(text[start:end])
+                    and not self._all_everyday(words)
+                ):
+                    score = self._ner_person_score(text, start, label, words)
+                    if score >= 0.5:
+                        results.append(_result(self, "PERSON", start, end, score))
+                        continue
+            mapped = NER_LABELS.get(label)
+            if mapped and mapped != "PERSON" and mapped in entities:
+                results.append(_result(self, mapped, ent.start_char, ent.end_char, 0.85))
+        if not want_person:
+            return results
+        for pattern in (_TITLED, _NAME_FIELD):
+            for match in pattern.finditer(text):
+                start, end = _trim(text, *match.span(1))
+                if end > start:
+                    results.append(_result(self, "PERSON", start, end, 0.75))
+        results.extend(self._after_strong_cue(text, results))
+        if self._given:
+            results.extend(self._from_name_lists(text, results, places, spans))
+        results.extend(self._subjects(text, results))
+        firms = [m.span() for m in _FIRM.finditer(text)]
+        firms += [
+            m.span()
+            for m in _THREE.finditer(text)
+            if all(m.group(i).casefold() in self._family for i in (1, 2, 3))
+        ]
+        if firms:
+            results = [
+                r
+                for r in results
+                if r.entity_type != "PERSON" or not any(s <= r.start and r.end <= e for s, e in firms)
+            ]
+        return results
+
+    # -- word tests ---------------------------------------------------------------------------------
+    def _everyday(self, word: str) -> bool:
+        """A common English word, or a dictionary word that is on no name list."""
+        key = word.rstrip(".").casefold()
+        if key in self._common:
+            return True
+        return self._ranks.get(key, self._dictionary_rank) < self._dictionary_rank and not self._is_name(key)
+
+    def _all_everyday(self, words: list[str]) -> bool:
+        """Every word (single letters aside) is an everyday word: "Guilty Pleasures", "Vitamin C"."""
+        return all(self._everyday(w) for w in words if len(w.rstrip(".")) > 1)
+
+    def _is_name(self, key: str) -> bool:
+        return key in self._given or key in self._family
+
+    # -- rules --------------------------------------------------------------------------------------
+    def _ner_person_score(self, text: str, start: int, label: str, words: list[str]) -> float:
+        first, last = words[0].casefold(), words[-1].casefold()
+        known = first in self._given or last in self._family or (len(words) > 1 and last in self._given)
+        cue = _CUE_BEFORE.search(text, max(0, start - 40), start) is not None
+        single_unknown = len(words) == 1 and not known and not cue
+        if label in ("PERSON", "PER"):
+            if single_unknown and (
+                words[0].isupper() or _NOT_PERSON_CUE.search(text, max(0, start - 30), start)
+            ):
+                return 0.4  # "arrived at HART", "I work for Thinknum", "originally from Lendava"
+            return 0.85
+        if cue:
+            return 0.7
+        value = " ".join(words)
+        if "," in text[start : start + len(value) + 2] or " and " in value or "&" in value:
+            return 0.0  # "Jones, Mitchell and Williams": a firm (or a list), not one person
+        if label not in ("ORG", "NORP") or len(words) < 2:
+            # places, works of art, events, products are often named after people ("Mona Lisa",
+            # "Paris Peace Accords"): only a first name *and* a surname make them a person
+            return 0.65 if len(words) > 1 and first in self._given and last in self._family else 0.0
+        if first in self._given and not any(self._everyday(w) for w in words[1:]):
+            return 0.65
+        return 0.0
+
+    def _after_strong_cue(self, text, results):
+        """A capitalised run after "my name is", "called", "my kid", "Mrs." …, unless it is everyday words."""
+        found = []
+        for match in _CAPITALISED_RUN.finditer(text):
+            start, end = match.span()
+            if _overlaps(results, start, end) or not _STRONG_CUE.search(text, max(0, start - 40), start):
+                continue
+            if not self._all_everyday(match.group().split()):
+                found.append(_result(self, "PERSON", start, end, 0.7))
+        return found
+
+    def _from_name_lists(self, text, results, places, entities):
+        """Capitalised runs (and lists) whose words are on the name lists, where nothing else was found."""
+        given, family, common = self._given, self._family, self._common
+        found = []
+        for match in _CAPITALISED_RUN.finditer(text):
+            start, end = match.span()
+            if _overlaps(results, start, end):
+                continue
+            words = match.group().split()
+            while words and words[0].rstrip(".").casefold() in common:  # "The", "Maybe", "Dear"…
+                start = text.index(words[0], start) + len(words[0])
+                words = words[1:]
+            if not words:
+                continue
+            start = text.index(words[0], start)
+            first, last = words[0].casefold(), words[-1].casefold()
+            in_place = any(s < end and start < e for s, e in places)
+            if first in given and len(words) > 1 and (last in family or not self._everyday(last)):
+                score = 0.7
+            elif (
+                len(words) == 1
+                and first in given
+                and not any(s < end and start < e for s, e in entities)
+                and not _DETERMINER_AFTER.match(text, end)
+            ):
+                score = 0.55  # a lone given name the model saw nothing in ("Edit the …" is a verb)
+            elif len(words) > 1 and last in family and first not in common and not in_place:
+                score = 0.6
+            else:
+                continue
+            if _CUE_BEFORE.search(text, max(0, start - 40), start):
+                score += 0.2
+            found.append(_result(self, "PERSON", start, end, min(score, 0.9)))
+        # lists of given names: "They had 6: Hleb, Sheila, Donna, Sherry and Jodi."
+        for match in _LIST.finditer(text):
+            items = list(re.finditer(r"\p{L}[\p{L}'’\-]+", match.group()))
+            names = [m for m in items if m.group().casefold() not in ("and",)]
+            hits = sum(m.group().casefold() in given for m in names)
+            if len(names) >= 3 and hits * 2 >= len(names):
+                for item in names:
+                    start, end = match.start() + item.start(), match.start() + item.end()
+                    if item.group().casefold() not in common and not _overlaps(results + found, start, end):
+                        found.append(_result(self, "PERSON", start, end, 0.6))
+        if not any(c.isupper() for c in text) and not _CODE_CHARS.search(text):
+            # lower-cased prose: capitals tell nothing, so the lists must
+            for match in _LOWER_WORD.finditer(text):
+                word = match.group().casefold()
+                if (
+                    word not in given
+                    or word in common
+                    or _overlaps(results + found, match.start(), match.end())
+                ):
+                    continue
+                end, score = match.end(), 0.55
+                following = _LOWER_WORD.match(text, end + 1) if text[end : end + 1] == " " else None
+                if following and following.group().casefold() in family:
+                    end, score = following.end(), 0.7
+                found.append(_result(self, "PERSON", match.start(), end, score))
+        for match in _LOWER_CUE.finditer(text):
+            word = match.group(1).casefold()
+            if word in given or (word not in common and "name" in match.group().lower()):
+                end = match.end(2) if match.group(2) and match.group(2).casefold() in family else match.end(1)
+                found.append(_result(self, "PERSON", match.start(1), end, 0.7))
+        return found
+
+    def _subjects(self, text, results):
+        """An unknown capitalised word as the subject of a person verb: "Vsevolod said", "Asya spent"."""
+        found = []
+        for match in _SUBJECT.finditer(text):
+            start, end = match.span(1)
+            word = match.group(1).casefold()
+            if word in self._common or _overlaps(results + found, start, end):
+                continue
+            if word in self._ranks and not self._is_name(word):
+                continue  # an English word ("Zoolander" is unknown, "Sandra" a name, "Water" a word)
+            found.append(_result(self, "PERSON", start, end, 0.55))
+        for match in _SPEAKER.finditer(text):
+            start, end = match.span(1)
+            if not self._everyday(match.group(1)) and not _overlaps(results + found, start, end):
+                found.append(_result(self, "PERSON", start, end, 0.6))
+        return found
+
+
+def _overlaps(results, start: int, end: int) -> bool:
+    return any(r.entity_type == "PERSON" and r.start < end and start < r.end for r in results)
