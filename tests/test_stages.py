@@ -37,8 +37,8 @@ def test_exact_dedup_keeps_first_across_batches_and_names_what_it_duplicates() -
     assert b.annotations.duplicate is None
     assert second.kept == []
     assert [(r.record.id, r.reason, r.detail) for r in second.removed] == [
-        (a_again.id, "exact_duplicate", {"duplicate_of": a.id}),
-        (a_third.id, "exact_duplicate", {"duplicate_of": a.id}),
+        (a_again.id, "exact_duplicate", {"duplicate_of": a.id, "similarity": 1.0}),
+        (a_third.id, "exact_duplicate", {"duplicate_of": a.id, "similarity": 1.0}),
     ]
     assert a_again.annotations.duplicate.duplicate_of == a.id
 
