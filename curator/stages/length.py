@@ -7,7 +7,7 @@ character limits for those.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -31,6 +31,9 @@ class LengthFilterConfig(StageConfig):
 
 class LengthFilter(RecordStage[LengthFilterConfig]):
     config_model = LengthFilterConfig
+    # `curator audit` leaves this stage out: the quality stage makes the same checks per turn.
+    audit: ClassVar[bool] = False
+    audit_reason: ClassVar[str] = "the quality stage covers empty and length checks"
 
     def process(self, batch: list[InstructionRecord]) -> StageResult:
         result = StageResult()

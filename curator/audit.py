@@ -1,0 +1,293 @@
+"""``curator audit``: every annotator over some files, in tag mode (nothing is removed), and a report.
+
+The audit recipe is built from the stage registry (:data:`curator.stages.STAGES`), so a stage
+joins the audit the moment it is registered. For each stage type, in registry order:
+
+1. skip it if its class says ``audit = False`` (``length``: the ``quality`` stage covers it), if
+   ``--skip TYPE`` names it, or if its config cannot be built from defaults (a required option
+   such as ``decontaminate``'s eval sets: say it with ``--set``);
+2. options: the config's defaults, then the stage class's ``audit_options`` (a dict, e.g. the PII
+   stage's fast structured-only mode), then :data:`AUDIT_OPTIONS` below for stages that do not
+   declare their own, then ``--set TYPE.KEY=VALUE`` (a YAML value; dots go deeper);
+3. tag mode: every option, at any depth, whose value is ``drop`` or unset (None) and that
+   accepts ``tag`` becomes ``tag`` — the stage's ``action``, per-check actions, licence rules;
+   ``fix``/``redact`` actions become ``tag`` too, so the audit never changes the text.
+
+The run goes into OUT like any run (data/ holds every record, annotated; there is no removed/),
+plus ``audit_recipe.yaml`` (the recipe it ran: edit it and ``curator run`` it to curate for real),
+``report.json`` and ``report.html``. A stage that still removed records is a bug in that stage's
+tag mode; the audit says so rather than hide it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from curator.errors import CuratorError
+from curator.recipe import LoadedRecipe, parse_recipe
+from curator.stages import STAGES, StageConfig
+
+AUDIT_RECIPE = "audit_recipe.yaml"
+
+# Options for registered stages that need some to run and do not declare ``audit_options``.
+AUDIT_OPTIONS: dict[str, dict[str, Any]] = {
+    # Commercial use is the strictest reading: every licence issue shows up (as a flag).
+    "licence": {"intended_use": "commercial"},
+    # Pattern recognizers only (e-mail, phone, IP, card numbers, ...): no NLP model, ~100x faster.
+    "pii": {"structured_only": True},
+}
+_TO_TAG = {"drop", "fix", "redact", None}
+
+
+@dataclass(slots=True)
+class AuditPlan:
+    """The audit's stage configs, and the stage types left out with why."""
+
+    stages: list[dict[str, Any]] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def parse_settings(settings: tuple[str, ...] | list[str]) -> dict[str, dict[str, Any]]:
+    """``["pii.mode=full", "quality.length.max_output_words=4000"]`` → nested options per stage type."""
+    options: dict[str, dict[str, Any]] = {}
+    for setting in settings:
+        key, sep, raw = setting.partition("=")
+        parts = key.strip().split(".")
+        if not sep or len(parts) < 2 or not all(parts):
+            raise CuratorError(
+                f"--set expects TYPE.KEY=VALUE (e.g. quality.repetition.action=drop), got {setting!r}"
+            )
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError as exc:
+            raise CuratorError(f"--set {key}: value is not valid YAML: {exc}") from None
+        target = options.setdefault(parts[0], {})
+        for part in parts[1:-1]:
+            target = target.setdefault(part, {})
+        target[parts[-1]] = value
+    return options
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _accepts(annotation: Any, value: str) -> bool:
+    """Whether a field annotation admits the literal string ``value``."""
+    origin = get_origin(annotation)
+    if origin is Literal:
+        return value in get_args(annotation)
+    if origin in (typing.Union, types.UnionType) or origin is typing.Annotated:
+        return any(_accepts(arg, value) for arg in get_args(annotation))
+    return False
+
+
+def tag_mode(config: StageConfig) -> StageConfig:
+    """The config with every drop/fix/redact/unset option that accepts ``tag`` set to ``tag``."""
+
+    def convert(model: BaseModel) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for name, info in type(model).model_fields.items():
+            value = getattr(model, name)
+            if isinstance(value, BaseModel):
+                data[name] = convert(value)
+            elif (value in _TO_TAG if isinstance(value, (str, type(None))) else False) and _accepts(
+                info.annotation, "tag"
+            ):
+                data[name] = "tag"
+            else:
+                data[name] = value
+        return data
+
+    return type(config).model_validate(convert(config))
+
+
+def plan_audit(
+    skip: tuple[str, ...] | list[str] = (), settings: dict[str, dict[str, Any]] | None = None
+) -> AuditPlan:
+    """Every registered stage, configured for the audit (see the module docstring)."""
+    settings = settings or {}
+    unknown = sorted(set(skip) - set(STAGES))
+    unknown += sorted(set(settings) - set(STAGES))
+    if unknown:
+        raise CuratorError(f"unknown stage type {unknown[0]!r}; stage types: {', '.join(STAGES)}")
+    plan = AuditPlan()
+    for stage_type, cls in STAGES.items():
+        if stage_type in skip:
+            plan.skipped[stage_type] = "--skip"
+            continue
+        if getattr(cls, "audit", True) is False and stage_type not in settings:
+            plan.skipped[stage_type] = getattr(cls, "audit_reason", "left out of audits by the stage")
+            continue
+        options: dict[str, Any] = {}
+        declared = getattr(cls, "audit_options", None)
+        fields = cls.config_model.model_fields
+        fallback = {k: v for k, v in AUDIT_OPTIONS.get(stage_type, {}).items() if k in fields}
+        options = _merge(options, declared if isinstance(declared, dict) else fallback)
+        options = _merge(options, settings.get(stage_type, {}))
+        try:
+            config = cls.config_model.model_validate({**options, "type": stage_type})
+        except ValidationError as exc:
+            if stage_type in settings:
+                raise CuratorError(f"--set {stage_type}: {_first_error(exc)}") from None
+            missing = [".".join(str(p) for p in e["loc"]) for e in exc.errors() if e["type"] == "missing"]
+            why = (
+                f"needs {', '.join(missing)} (--set {stage_type}.{missing[0]}=...)"
+                if missing
+                else _first_error(exc)
+            )
+            plan.skipped[stage_type] = why
+            continue
+        try:
+            tagged = tag_mode(config)
+        except ValidationError as exc:
+            plan.skipped[stage_type] = f"has no tag mode: {_first_error(exc)}"
+            continue
+        plan.stages.append(tagged.model_dump(mode="json", exclude_defaults=True) | {"type": stage_type})
+    return plan
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    return f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
+
+
+def source_names(inputs: list[Path]) -> list[str]:
+    """A unique, readable source name per input: its file name without extensions."""
+    names: list[str] = []
+    for path in inputs:
+        stem = path.name
+        while Path(stem).suffix and len(Path(stem).suffix) <= 8:
+            stem = Path(stem).stem
+        base = re.sub(r"[^\w.-]+", "_", stem).strip("_.") or "input"
+        name, n = base, 2
+        while name in names:
+            name, n = f"{base}_{n}", n + 1
+        names.append(name)
+    return names
+
+
+def audit_recipe(
+    inputs: list[Path],
+    *,
+    fmt: str = "auto",
+    columns: dict[str, str] | None = None,
+    license: str | None = None,
+    plan: AuditPlan,
+    workers: int = 1,
+) -> dict[str, Any]:
+    sources = []
+    for name, path in zip(source_names(inputs), inputs, strict=True):
+        source: dict[str, Any] = {"name": name, "path": str(path.resolve()), "format": fmt}
+        if columns:
+            source["columns"] = dict(columns)
+        if license:
+            source["license"] = license
+        sources.append(source)
+    return {
+        "name": "audit",
+        "sources": sources,
+        "stages": plan.stages,
+        "output": {"format": "jsonl"},
+        "run": {"workers": workers},
+    }
+
+
+def default_workers() -> int:
+    return max(
+        1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    )
+
+
+@dataclass(slots=True)
+class AuditResult:
+    out_dir: Path
+    manifest: dict[str, Any]
+    plan: AuditPlan
+    recipe_path: Path
+
+
+def run_audit(
+    inputs: list[Path],
+    out_dir: Path,
+    *,
+    fmt: str = "auto",
+    columns: dict[str, str] | None = None,
+    license: str | None = None,
+    skip: tuple[str, ...] | list[str] = (),
+    settings: dict[str, dict[str, Any]] | None = None,
+    workers: int | None = None,
+    overwrite: bool = False,
+    on_report: Any = None,
+    on_planned: Any = None,
+    base_dir: Path | None = None,
+) -> AuditResult:
+    """Audit ``inputs`` into ``out_dir``: run every annotator in tag mode, then write the report."""
+    from curator.pipeline import run_recipe
+
+    if not inputs:
+        raise CuratorError("audit needs at least one input file")
+    plan = plan_audit(skip, settings)
+    workers = workers or default_workers()
+    data = audit_recipe(inputs, fmt=fmt, columns=columns, license=license, plan=plan, workers=workers)
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    recipe = parse_recipe(text, source_name=AUDIT_RECIPE)
+    base = (base_dir or Path.cwd()).resolve()
+    loaded = LoadedRecipe(
+        recipe=recipe,
+        path=(out_dir / AUDIT_RECIPE).resolve(),
+        base_dir=base,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    )
+    result = run_recipe(
+        loaded,
+        out_dir,
+        workers=workers,
+        overwrite=overwrite,
+        on_report=on_report,
+        on_planned=on_planned,
+        report="audit",
+    )
+    recipe_path = out_dir / AUDIT_RECIPE
+    header = "# The recipe `curator audit` ran (every stage in tag mode). Edit it and `curator run` it.\n"
+    if plan.skipped:
+        header += "".join(f"# left out: {t}: {why}\n" for t, why in plan.skipped.items())
+    recipe_path.write_text(header + text, encoding="utf-8")
+    return AuditResult(out_dir, result.manifest, plan, recipe_path)
+
+
+def top_flags(out_dir: Path, limit: int = 12) -> list[str]:
+    """Lines for the terminal: the most frequent flags, by stage and reason, from report.json."""
+    import orjson
+
+    try:
+        document = orjson.loads((out_dir / "report.json").read_bytes())
+    except (OSError, ValueError):
+        return []
+    for section in document.get("sections", []):
+        if section.get("key") != "waterfall":
+            continue
+        for table in section.get("tables", []):
+            if table["title"].startswith("Flagged"):
+                rows = sorted(table["rows"], key=lambda row: -row[2])[:limit]
+                width = max(len(f"{row[0]}:{row[1]}") for row in rows) if rows else 0
+                return ["flags (records kept with a reason in quality_flags):"] + [
+                    f"  {f'{row[0]}:{row[1]}':<{width}}  {row[2]:>9,}  {row[3]:>6}%" for row in rows
+                ]
+    return []

@@ -1,0 +1,233 @@
+"""Build a run's report: read the run folder once, feed every registered section, write
+``report.json`` and a self-contained ``report.html``.
+
+Records are read from the files the manifest lists (``outputs.data`` then ``outputs.removed``),
+in that order, each with its :class:`~curator.report.base.Outcome`; ``rejected.jsonl`` entries go
+to sections that implement ``add_rejected`` (without the raw row, which may hold anything). A
+section that raises is reported as failed in both files (``errors``) and the others still run:
+a report must not lose a finished run.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import orjson
+
+import curator
+from curator.errors import CuratorError
+from curator.io import open_binary_reader, write_bytes_atomic
+from curator.records import InstructionRecord
+from curator.report.base import Outcome, ReportSection, SectionResult
+from curator.report.registry import section_classes
+
+REPORT_JSON = "report.json"
+REPORT_HTML = "report.html"
+REPORT_VERSION = 1
+ReportKind = Literal["run", "audit"]
+_KEPT = Outcome(fate="kept")
+
+
+@dataclass(slots=True)
+class Report:
+    """What a report holds; ``to_json`` is the report.json document."""
+
+    kind: ReportKind
+    title: str
+    run_dir: str
+    manifest: dict[str, Any]
+    sections: list[SectionResult]
+    errors: list[dict[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    records: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        manifest = self.manifest
+        return {
+            "report_version": REPORT_VERSION,
+            "kind": self.kind,
+            "title": self.title,
+            "curator_version": curator.__version__,
+            "run": {
+                "recipe": (manifest.get("recipe") or {}).get("name"),
+                "recipe_sha256": (manifest.get("recipe") or {}).get("sha256"),
+                "seed": manifest.get("seed"),
+                "counts": manifest.get("counts"),
+                "conservation": manifest.get("conservation"),
+                "stages": [
+                    {key: stage.get(key) for key in ("name", "type", "action")}
+                    for stage in manifest.get("stages", [])
+                ],
+            },
+            "sections": [section.model_dump(mode="json") for section in self.sections],
+            "errors": self.errors,
+            # No timings: the same run must give a byte-identical report (the manifest has the timings).
+            "records_read": self.records,
+        }
+
+
+def load_manifest(run_dir: Path) -> dict[str, Any]:
+    path = run_dir / "manifest.json"
+    try:
+        return orjson.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise CuratorError(f"{run_dir} has no manifest.json: not a finished curator run") from None
+
+
+def iter_run_records(run_dir: Path, manifest: dict[str, Any]) -> Iterator[tuple[InstructionRecord, Outcome]]:
+    """Every record of a finished run with what happened to it: kept records, then removed ones."""
+    outputs = manifest.get("outputs") or {}
+    for item in outputs.get("data", []):
+        path = run_dir / item["path"]
+        if path.suffix == ".parquet":
+            for row in _parquet_rows(path):
+                yield InstructionRecord.model_validate(row), _KEPT
+        else:
+            validate = InstructionRecord.model_validate_json
+            with open_binary_reader(path) as handle:
+                for line in handle:
+                    if line.strip():
+                        yield validate(line), _KEPT
+    for item in outputs.get("removed", []):
+        with open_binary_reader(run_dir / item["path"]) as handle:
+            for line in handle:
+                if not line.strip():
+                    continue
+                entry = orjson.loads(line)
+                outcome = Outcome(
+                    fate="removed",
+                    stage=entry.get("stage"),
+                    reason=entry.get("reason"),
+                    detail=entry.get("detail"),
+                )
+                yield InstructionRecord.model_validate(entry["record"]), outcome
+
+
+def iter_rejected(run_dir: Path, manifest: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """rejected.jsonl entries without ``raw`` (a rejected row may hold anything, PII included)."""
+    for item in (manifest.get("outputs") or {}).get("rejected", []):
+        path = run_dir / item["path"]
+        if not path.exists():
+            continue
+        with open_binary_reader(path) as handle:
+            for line in handle:
+                if line.strip():
+                    entry = orjson.loads(line)
+                    entry.pop("raw", None)
+                    yield entry
+
+
+def _parquet_rows(path: Path) -> Iterator[dict[str, Any]]:
+    import pyarrow.parquet as pq
+
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=4096):
+        for row in batch.to_pylist():
+            for key in ("annotations", "meta"):
+                if isinstance(row.get(key), str):
+                    row[key] = orjson.loads(row[key])
+            yield row
+
+
+def default_title(kind: ReportKind, manifest: dict[str, Any]) -> str:
+    if kind == "audit":
+        sources = sorted({item.get("source", "?") for item in manifest.get("inputs", [])})
+        shown = ", ".join(sources[:3]) + (f" and {len(sources) - 3} more" if len(sources) > 3 else "")
+        return f"Audit of {shown}"
+    return f"Run report: {(manifest.get('recipe') or {}).get('name') or 'curation'}"
+
+
+def build_report(
+    run_dir: Path,
+    *,
+    kind: ReportKind = "run",
+    title: str | None = None,
+    manifest: dict[str, Any] | None = None,
+    sections: list[type[ReportSection]] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> Report:
+    """Read the run folder once and compute every section (writes nothing)."""
+    started = time.perf_counter()
+    manifest = manifest if manifest is not None else load_manifest(run_dir)
+    errors: list[dict[str, str]] = []
+    live: list[ReportSection] = []
+    for cls in sections if sections is not None else section_classes():
+        try:
+            live.append(cls(manifest))
+        except Exception as exc:
+            errors.append(_error(cls, "init", exc))
+    failed: set[int] = set()
+    count = 0
+    for record, outcome in iter_run_records(run_dir, manifest):
+        count += 1
+        for index, section in enumerate(live):
+            if index in failed:
+                continue
+            try:
+                section.add(record, outcome)
+            except Exception as exc:
+                failed.add(index)
+                errors.append(_error(type(section), "add", exc))
+        if on_progress is not None and count % 1000 == 0:
+            on_progress(1000)
+    if on_progress is not None:
+        on_progress(count % 1000)
+    for entry in iter_rejected(run_dir, manifest):
+        for index, section in enumerate(live):
+            if index in failed:
+                continue
+            try:
+                section.add_rejected(entry)
+            except Exception as exc:
+                failed.add(index)
+                errors.append(_error(type(section), "add_rejected", exc))
+    results: list[SectionResult] = []
+    for index, section in enumerate(live):
+        if index in failed:
+            continue
+        try:
+            results.append(section.result())
+        except Exception as exc:
+            errors.append(_error(type(section), "result", exc))
+    return Report(
+        kind=kind,
+        title=title or default_title(kind, manifest),
+        run_dir=str(run_dir),
+        manifest=manifest,
+        sections=results,
+        errors=errors,
+        seconds=time.perf_counter() - started,
+        records=count,
+    )
+
+
+def _error(cls: type, phase: str, exc: BaseException) -> dict[str, str]:
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    return {
+        "section": getattr(cls, "key", cls.__name__),
+        "phase": phase,
+        "error": f"{type(exc).__name__}: {exc}",
+        "where": f"{where.filename}:{where.lineno}" if where else "",
+    }
+
+
+def write_report(
+    run_dir: Path,
+    *,
+    kind: ReportKind = "run",
+    title: str | None = None,
+    manifest: dict[str, Any] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> Report:
+    """Build the report of a finished run and write report.json and report.html into its folder."""
+    from curator.report.html import render_html
+
+    report = build_report(run_dir, kind=kind, title=title, manifest=manifest, on_progress=on_progress)
+    document = report.to_json()
+    write_bytes_atomic(run_dir / REPORT_JSON, orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+    write_bytes_atomic(run_dir / REPORT_HTML, render_html(document).encode("utf-8"))
+    return report
