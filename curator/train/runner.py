@@ -1,0 +1,304 @@
+"""Train one model on one set of records (``train_records``), or every mixture of a run plus the
+uncurated baseline with the same budget, seed and eval sets (``validate_run``).
+
+Output of one training (``curator train --out DIR``)::
+
+    DIR/metrics.json              model, device, budget, decontamination, loss curve, eval metrics
+    DIR/loss_curve.png            training loss (and held-out loss when measured during training)
+    DIR/generations/<set>.jsonl   greedy answers with their reference, ROUGE-L and exact match
+    DIR/model/                    save_pretrained model + tokenizer (with --save-model)
+
+``validate_run`` writes one such folder per mixture and ``baseline/`` under ``RUN/validation/``,
+then ``scorecard.json``, ``scorecard.md`` and ``scorecard.png`` there.
+"""
+
+from __future__ import annotations
+
+import platform
+import random
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+import curator
+from curator.errors import CuratorError
+from curator.io import JsonlWriter, write_json_atomic
+from curator.train.chat import Encoded
+from curator.train.config import TrainConfig, ValidationConfig
+from curator.train.data import (
+    RecordSet,
+    load_baseline,
+    load_eval_sets,
+    load_mixtures,
+    recipe_base_dir,
+    run_manifest,
+)
+from curator.train.decontam import find_overlap
+
+Log = Callable[[str], None]
+MARKERS = ("metrics.json", "scorecard.json")
+
+
+def prepare_output(out_dir: Path, overwrite: bool) -> None:
+    """An empty output folder; a non-empty one is replaced only with ``overwrite`` and if curator wrote it."""
+    if out_dir.exists() and any(out_dir.iterdir()):
+        if not overwrite:
+            raise CuratorError(
+                f"output folder {out_dir} is not empty; choose another --out or pass --overwrite"
+            )
+        ours = any((out_dir / m).exists() for m in MARKERS) or any(
+            (child / "metrics.json").exists() for child in out_dir.iterdir() if child.is_dir()
+        )
+        if not ours:
+            raise CuratorError(
+                f"refusing to overwrite {out_dir}: it does not look like a curator train folder"
+            )
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+
+def decontaminate(
+    train: RecordSet, eval_sets: list[RecordSet], ngram: int
+) -> tuple[RecordSet, dict[str, Any]]:
+    """``train`` without the records that overlap an eval set, and what was removed."""
+    evals = [record for s in eval_sets for record in s.records]
+    overlap = find_overlap(train.records, evals, ngram)
+    kept = [r for r in train.records if r.id not in overlap.train_ids]
+    removed = len(train.records) - len(kept)
+    report = {
+        "method": overlap.method,
+        "ngram": overlap.ngram,
+        "train_records_before": len(train.records),
+        "train_records_removed": removed,
+        "removed_ids": sorted(overlap.train_ids)[:1000],
+        "eval_records_hit": len(overlap.eval_ids),
+        "eval_records": len(evals),
+        "eval_records_too_short_to_check": overlap.eval_unchecked,
+    }
+    cleaned = RecordSet(
+        train.name, kept, train.origin, train.rows, train.skipped, train.problems, train.notes
+    )
+    return cleaned, report
+
+
+def train_records(
+    train: RecordSet,
+    eval_sets: list[RecordSet],
+    config: TrainConfig,
+    out_dir: Path,
+    *,
+    on_log: Log | None = None,
+) -> dict[str, Any]:
+    """Train one model on ``train``, evaluate it on every eval set, write ``out_dir``; return the metrics."""
+    from curator.train.evaluate import eval_generation, eval_loss, prepare_eval
+    from curator.train.loop import Runtime, choose_isolation
+    from curator.train.loop import train as run_training
+    from curator.train.models import (
+        load_model,
+        require_torch,
+        resolve_attention,
+        resolve_device,
+        resolve_precision,
+        save_model,
+    )
+
+    torch, transformers = require_torch()
+    log = on_log or (lambda _message: None)
+    started = time.perf_counter()
+    if not train.records:
+        raise CuratorError(f"{train.name!r} ({train.origin}) is empty: no records to train on")
+    device = resolve_device(config.device)
+    precision = resolve_precision(config.precision, device)
+    attention = resolve_attention(config.attn_implementation, device, precision)
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+    random.seed(config.seed)
+    loaded = load_model(config, attention)
+    loaded.model.to(device)
+    encoder = loaded.encoder
+
+    decontamination: dict[str, Any] = {"method": "off", "train_records_removed": 0}
+    if config.decontaminate:
+        train, decontamination = decontaminate(train, eval_sets, config.ngram)
+        if decontamination["train_records_removed"]:
+            log(
+                f"{train.name}: removed {decontamination['train_records_removed']} training records that "
+                f"overlap "
+                f"the eval sets ({decontamination['method']})"
+            )
+        if not train.records:
+            raise CuratorError(
+                f"{train.name!r}: every record overlaps an eval set; nothing is left to train on"
+            )
+
+    examples: list[Encoded] = []
+    unlearnable = 0
+    for record in train.records:
+        example = encoder.encode(record.messages, config.seq_len)
+        if example is None:
+            unlearnable += 1
+        else:
+            examples.append(example)
+    if not examples:
+        raise CuratorError(
+            f"{train.name!r}: no record has an assistant token within seq_len={config.seq_len}"
+        )
+    evals = [
+        prepare_eval(s, encoder, config.seq_len, config.max_eval_examples, config.max_generate)
+        for s in eval_sets
+    ]
+
+    runtime = Runtime(loaded, device, precision, attention)
+    runtime.isolation = choose_isolation(runtime) if config.pack else "unpacked"
+    if config.pack and runtime.isolation == "unpacked":
+        log(
+            "warning: packed examples leak into each other with this model under both isolation methods; "
+            "training one example per row"
+        )
+    if config.compile:
+        runtime.compiled = torch.compile(loaded.model)
+    tokens_per_step = config.batch_size * config.grad_accum * config.seq_len
+    log(
+        f"{train.name}: {loaded.name} ({loaded.parameters:,} parameters) on {device} "
+        f"({precision}, {attention}, packing: {runtime.isolation}); {len(examples):,} examples, "
+        f"{config.steps} steps × {tokens_per_step:,} "
+        f"token positions"
+    )
+
+    def held_out(_step: int) -> dict[str, Any]:
+        return {data.name: eval_loss(runtime, data, config.eval_batch_size) for data in evals}
+
+    initial = held_out(0) if config.eval_at_start else None
+    torch.manual_seed(config.seed)  # dropout, if the model has any, draws from here
+    outcome = run_training(runtime, examples, config, on_log=log, evaluate=held_out)
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {}
+    for data in evals:
+        metrics = eval_loss(runtime, data, config.eval_batch_size)
+        if config.max_generate:
+            generation, rows = eval_generation(
+                runtime,
+                encoder,
+                data,
+                max_new_tokens=config.max_new_tokens,
+                batch_size=config.eval_batch_size,
+                seq_len=config.seq_len,
+            )
+            metrics.update(generation)
+            if rows:
+                (out_dir / "generations").mkdir(exist_ok=True)
+                with JsonlWriter(out_dir / "generations" / f"{data.name}.jsonl") as writer:
+                    for row in rows:
+                        writer.write_line(orjson.dumps(row))
+        results[data.name] = metrics
+        log(_describe_eval(data.name, metrics, initial.get(data.name) if initial else None))
+
+    model_dir = None
+    if config.save_model:
+        model_dir = out_dir / "model"
+        save_model(loaded, model_dir)
+    metrics = {
+        "curator_version": curator.__version__,
+        "name": train.name,
+        "data": {
+            **train.summary(),
+            "examples": len(examples),
+            "examples_answer_past_seq_len": unlearnable,
+            "truncated_examples": sum(e.truncated for e in examples),
+        },
+        "decontamination": decontamination,
+        "model": {**loaded.describe(), "saved_to": model_dir.as_posix() if model_dir else None},
+        "config": config.model_dump(mode="json"),
+        "runtime": {
+            "device": str(device),
+            "device_name": torch.cuda.get_device_name(device)
+            if device.type == "cuda"
+            else platform.processor() or platform.machine(),
+            "precision": precision,
+            "attention": attention,
+            "packing": runtime.isolation,
+            "compile": config.compile,
+            "torch": torch.__version__,
+            "transformers": transformers.__version__,
+            "threads": torch.get_num_threads(),
+        },
+        "budget": {
+            "steps": config.steps,
+            "tokens_per_step": tokens_per_step,
+            "train_positions": outcome.positions,
+            "lr": config.effective_lr(loaded.is_preset),
+            "warmup_steps": config.effective_warmup(),
+        },
+        "train": {
+            **outcome.summary(),
+            "loss_curve": outcome.curve,
+            "held_out_during_training": outcome.evals,
+        },
+        "eval_initial": initial,
+        "eval": results,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    write_json_atomic(out_dir / "metrics.json", metrics)
+    from curator.train.scorecard import plot_loss_curve
+
+    plot_loss_curve(metrics, out_dir / "loss_curve.png")
+    return metrics
+
+
+def _describe_eval(name: str, metrics: dict[str, Any], initial: dict[str, Any] | None) -> str:
+    parts = [f"eval {name}: loss {metrics['loss']:.4f}"]
+    if initial and initial.get("loss") is not None:
+        parts[0] += f" (untrained {initial['loss']:.4f})"
+    if metrics.get("bits_per_byte") is not None:
+        parts.append(f"bits/byte {metrics['bits_per_byte']:.4f}")
+    parts.append(f"token acc {metrics['token_accuracy']:.3f}")
+    if "rouge_l" in metrics:
+        parts.append(f"ROUGE-L {metrics['rouge_l']:.3f}  exact {metrics['exact_match']:.3f}")
+    return "  ".join(parts)
+
+
+def validate_run(
+    run_dir: Path,
+    validation: ValidationConfig,
+    *,
+    base_dir: Path | None = None,
+    out_dir: Path | None = None,
+    overwrite: bool = False,
+    on_log: Log | None = None,
+) -> dict[str, Any]:
+    """Train one model per mixture of ``run_dir`` (and the baseline); write and return the scorecard."""
+    from curator.train.models import check_model
+    from curator.train.scorecard import build_scorecard, write_scorecard
+
+    log = on_log or (lambda _message: None)
+    check_model(validation.model)
+    manifest = run_manifest(run_dir)
+    base_dir = base_dir or recipe_base_dir(manifest)
+    out_dir = out_dir or run_dir / validation.out
+    eval_sets = load_eval_sets(validation.eval, base_dir)
+    mixtures = load_mixtures(run_dir, validation.mixtures)
+    if any(m.name == "baseline" for m in mixtures) and validation.baseline:
+        raise CuratorError(
+            "a mixture is named 'baseline', the name of the uncurated baseline; rename the mixture"
+        )
+    sets = ([load_baseline(run_dir)] if validation.baseline else []) + mixtures
+    prepare_output(out_dir, overwrite)
+    config = validation.train_config()
+    results = []
+    for index, record_set in enumerate(sets, 1):
+        log(f"[{index}/{len(sets)}] training on {record_set.name} ({len(record_set.records):,} records)")
+        metrics = train_records(record_set, eval_sets, config, out_dir / record_set.name, on_log=log)
+        results.append(metrics)
+    scorecard = build_scorecard(
+        results, baseline="baseline" if validation.baseline else None, run_dir=run_dir
+    )
+    write_scorecard(scorecard, results, out_dir)
+    return scorecard
