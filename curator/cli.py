@@ -92,6 +92,10 @@ def run(
 
     loaded = load_recipe(recipe)
     out_dir = out_dir or Path("runs") / loaded.recipe.name
+    if loaded.recipe.validation is not None:  # its model and eval sets are checked before the run
+        from curator.train.commands import check_validation
+
+        check_validation(loaded.recipe.validation, loaded.base_dir)
     with RunProgress(loaded.recipe, enabled=not quiet) as progress:
         result = run_recipe(
             loaded,
@@ -105,6 +109,16 @@ def run(
         )
     if not quiet:
         print_summary(result.manifest, out_dir)
+        from curator.provenance import summary_lines
+
+        for line in summary_lines(result.manifest):  # licence conflicts, mixtures
+            click.echo(line)
+    if loaded.recipe.validation is not None:  # train a model per mixture + the baseline, then rank them
+        from curator.train.commands import after_run, scorecard_text
+
+        scorecard = after_run(out_dir, loaded.recipe.validation, loaded.base_dir, progress_log(quiet))
+        if not quiet:
+            click.echo(scorecard_text(scorecard, out_dir / loaded.recipe.validation.out))
 
 
 @cli.command()
@@ -188,6 +202,196 @@ def schema(out_dir: Path, check: bool) -> None:
     if stale:
         click.echo(f"out of date: {', '.join(stale)} (run `curator schema`)", err=True)
         sys.exit(1)
+
+
+def train_options(function: F) -> F:
+    """Training settings shared by `train` and `validate-mixtures` (unset ones keep their defaults)."""
+    int_from = click.IntRange
+    options = [
+        click.option("--model", help="proxy-tiny (default), proxy-small, proxy-125m, folder or cached id."),
+        click.option("--steps", type=int_from(1), help="Optimizer steps: the budget (default 200)."),
+        click.option("--seq-len", type=int_from(16), help="Tokens per packed row (default 512)."),
+        click.option("--batch-size", type=int_from(1), help="Rows per micro-batch (default 8)."),
+        click.option("--grad-accum", type=int_from(1), help="Micro-batches per step (default 1)."),
+        click.option("--lr", type=float, help="Peak learning rate (default 2e-3 proxies, 2e-5 others)."),
+        click.option("--seed", type=int, help="Seed of init, data order and packing (default 0)."),
+        click.option("--device", help="auto (default), cpu, cuda, cuda:N or mps."),
+        click.option("--threads", type=int_from(1), help="CPU threads for torch (default: torch's)."),
+        click.option("--precision", type=click.Choice(["auto", "bf16", "fp32"]), help="Default auto."),
+        click.option("--compile/--no-compile", "compile_model", default=None, help="torch.compile it."),
+        click.option("--pack/--no-pack", default=None, help="Pack examples into rows (default: pack)."),
+        click.option("--eval-every", type=int_from(0), help="Held-out loss every N steps."),
+        click.option("--log-every", type=int_from(1), help="Progress line every N steps (default 10)."),
+        click.option("--max-eval-examples", type=int_from(1), help="Per eval set (default all)."),
+        click.option("--max-generate", type=int_from(0), help="Answers generated per set (default 64)."),
+        click.option("--max-new-tokens", type=int_from(1), help="Generation limit (default 128)."),
+        click.option("--decontaminate/--no-decontaminate", default=None, help="Default: decontaminate."),
+        click.option("--save-model", is_flag=True, default=None, help="save_pretrained the trained model."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def train_overrides(options: dict[str, Any]) -> dict[str, Any]:
+    options["compile"] = options.pop("compile_model", None)
+    return {key: value for key, value in options.items() if value is not None}
+
+
+def progress_log(quiet: bool) -> Callable[[str], None]:
+    return (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
+
+
+@cli.command()
+@click.argument("data")
+@click.option("--eval", "evals", multiple=True, required=True, metavar="EVAL", help="Held-out set (repeat).")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
+@train_options
+@click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
+@user_errors
+def train(
+    data: str, evals: tuple[str, ...], out_dir: Path, overwrite: bool, quiet: bool, **options: Any
+) -> None:
+    """Train a model on DATA (a mixture folder, run folder or data file) and evaluate it on each EVAL.
+
+    Writes OUT/metrics.json, OUT/loss_curve.png, OUT/generations/ and, with --save-model, OUT/model/.
+    """
+    from curator.train.commands import train_command
+
+    train_command(data, evals, out_dir, train_overrides(options), overwrite, progress_log(quiet))
+    if not quiet:
+        click.echo(f"wrote {out_dir / 'metrics.json'}")
+
+
+@cli.command("validate-mixtures")
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--eval", "evals", multiple=True, metavar="EVAL", help="Held-out set (default: the recipe's).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Default: RUN_DIR/validation.")
+@click.option("--mixture", "mixtures", multiple=True, help="Only this mixture (repeatable; default all).")
+@click.option("--baseline/--no-baseline", default=None, help="Also train on the uncurated input (default).")
+@train_options
+@click.option("--overwrite", is_flag=True, help="Replace an existing validation folder.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
+@user_errors
+def validate_mixtures(
+    run_dir: Path,
+    evals: tuple[str, ...],
+    out_dir: Path | None,
+    mixtures: tuple[str, ...],
+    baseline: bool | None,
+    overwrite: bool,
+    quiet: bool,
+    **options: Any,
+) -> None:
+    """Train one model per mixture of RUN_DIR and one on its uncurated input; write a ranked scorecard."""
+    from curator.train.commands import scorecard_text, validate_command
+
+    overrides = train_overrides(options)
+    if mixtures:
+        overrides["mixtures"] = list(mixtures)
+    if baseline is not None:
+        overrides["baseline"] = baseline
+    scorecard = validate_command(run_dir, evals, overrides, out_dir, overwrite, progress_log(quiet))
+    if not quiet:
+        click.echo(scorecard_text(scorecard, out_dir or run_dir / "validation"))
+
+
+@cli.command()
+@click.argument("record_id")
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the trace as JSON.")
+@click.option("--no-source-row", is_flag=True, help="Do not read the row back from the input file.")
+@user_errors
+def trace(record_id: str, run_dir: Path, as_json: bool, no_source_row: bool) -> None:
+    """Show RECORD_ID's path in RUN_DIR: source file and row, every stage, removal or mixtures."""
+    from curator.trace import format_trace, trace_record
+
+    found = trace_record(record_id, run_dir, source_row=not no_source_row)
+    if as_json:
+        import orjson
+
+        click.echo(orjson.dumps(found, option=orjson.OPT_INDENT_2).decode())
+    else:
+        click.echo(format_trace(found))
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Audit folder.")
+@click.option("--format", "fmt", type=FORMAT_CHOICE, default="auto", show_default=True)
+@COLUMNS_OPTION
+@click.option("--license", "license_", metavar="SPDX", help="Licence of every input (default: unknown).")
+@click.option("--skip", multiple=True, metavar="TYPE", help="Leave this stage type out (repeatable).")
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="TYPE.KEY=VALUE",
+    help="A stage option, as YAML (repeatable), e.g. pii.mode=full or quality.length.max_output_words=4000.",
+)
+@click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: CPU cores, at most 8).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing audit folder.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars or summary table.")
+@user_errors
+def audit(
+    inputs: tuple[Path, ...],
+    out_dir: Path,
+    fmt: str,
+    columns: tuple[str, ...],
+    license_: str | None,
+    skip: tuple[str, ...],
+    settings: tuple[str, ...],
+    workers: int | None,
+    overwrite: bool,
+    quiet: bool,
+) -> None:
+    """Run every annotator over INPUTS in tag mode (nothing removed); write OUT/report.html and report.json."""
+    from curator.audit import parse_settings, plan_audit, run_audit
+    from curator.progress import RunProgress, print_summary
+    from curator.recipe import Recipe
+
+    plan = plan_audit(skip, parse_settings(settings))
+    preview = Recipe.model_validate({"sources": [{"name": "x", "path": "x"}], "stages": plan.stages})
+    with RunProgress(preview, enabled=not quiet) as progress:
+        result = run_audit(
+            list(inputs),
+            out_dir,
+            fmt=fmt,
+            columns=parse_columns(columns),
+            license=license_,
+            skip=skip,
+            settings=parse_settings(settings),
+            workers=workers,
+            overwrite=overwrite,
+            on_report=progress.on_report,
+            on_planned=progress.on_planned,
+        )
+    if not quiet:
+        from curator.audit import top_flags
+
+        print_summary(result.manifest, out_dir, command="curator audit")
+        for stage_type, why in result.plan.skipped.items():
+            click.echo(f"left out: {stage_type}: {why}")
+        for line in top_flags(out_dir):
+            click.echo(line)
+        click.echo(f"the recipe it ran: {result.recipe_path} (edit it, then `curator run` it)")
+
+
+@cli.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--title", help="Report title (default: from the run).")
+@user_errors
+def report(run_dir: Path, title: str | None) -> None:
+    """(Re)write RUN_DIR/report.json and report.html from a finished run's files and manifest."""
+    from curator.report.builder import load_manifest, write_report
+    from curator.report.overview import is_audit
+
+    manifest = load_manifest(run_dir)
+    built = write_report(run_dir, kind="audit" if is_audit(manifest) else "run", title=title, manifest=manifest)
+    for error in built.errors:
+        click.echo(f"warning: report section {error['section']} failed: {error['error']}", err=True)
+    click.echo(f"wrote {run_dir / 'report.html'} and report.json ({built.records:,} records, {built.seconds:.1f} s)")
 
 
 def main() -> None:

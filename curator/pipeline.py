@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from curator.engines.local import EngineResult, LocalEngine
 from curator.engines.shards import InputFile, ShardReport, StageStats, WorkDir
@@ -29,6 +29,7 @@ from curator.ingest import detect_file_format
 from curator.io import check_readable, expand_paths, write_bytes_atomic
 from curator.manifest import build_manifest, write_manifest
 from curator.output import assemble_outputs
+from curator.provenance import finish_provenance, prepare_provenance
 from curator.recipe import LoadedRecipe
 
 WORK_DIR = "_work"  # per-shard intermediate files; removed when the run completes
@@ -62,6 +63,12 @@ def plan_inputs(loaded: LoadedRecipe) -> list[InputFile]:
                     raise InputError(f"source {source.name!r}: {exc}") from None
             inputs.append(InputFile(source_index, path, display, fmt, *_digest(path)))
     return inputs
+
+
+def resolve_stage_paths(loaded: LoadedRecipe) -> LoadedRecipe:
+    """The recipe with every stage's relative input paths resolved against the recipe's folder."""
+    stages = [stage.resolve_paths(loaded.base_dir) for stage in loaded.recipe.stages]
+    return loaded.model_copy(update={"recipe": loaded.recipe.model_copy(update={"stages": stages})})
 
 
 def _digest(path: Path) -> tuple[str, int]:
@@ -120,11 +127,17 @@ def run_recipe(
     on_planned: Callable[[list[InputFile]], None] | None = None,
     engine: str = "local",
     ray_address: str | None = None,
+    report: Literal["run", "audit"] | None = "run",
 ) -> RunResult:
-    """Run a recipe into ``out_dir`` and return its manifest. Raises CuratorError on user errors."""
+    """Run a recipe into ``out_dir`` and return its manifest. Raises CuratorError on user errors.
+
+    ``report``: after the manifest, write report.json and report.html of this kind (None: none).
+    """
     started = time.perf_counter()
-    recipe = loaded.recipe
     inputs = plan_inputs(loaded)  # every input is checked before anything is written
+    loaded = prepare_provenance(loaded, inputs)  # licences etc. from dataset cards; mixture checks
+    loaded = resolve_stage_paths(loaded)  # stages' own input files (eval sets), checked now too
+    recipe = loaded.recipe
     if on_planned:
         on_planned(inputs)
     prepare_out_dir(out_dir, overwrite, run_fingerprint(loaded, inputs))
@@ -146,10 +159,15 @@ def run_recipe(
         engine=engine,
         timings={"total_seconds": time.perf_counter() - started, "engine_seconds": engine_seconds},
     )
+    manifest.update(finish_provenance(loaded, out_dir, manifest))  # source fates, licences, mixtures
     write_manifest(out_dir, manifest)  # last: a folder with a manifest is a finished run
     shutil.rmtree(work_root)
     if not manifest["conservation"]["holds"]:
         raise AssertionError(f"accounting bug: {manifest['conservation']}")
+    if report:  # after the manifest: it reads the finished run's files, like `curator report` does
+        from curator.report.builder import write_report
+
+        write_report(out_dir, kind=report, manifest=manifest)
     return RunResult(out_dir, manifest)
 
 

@@ -52,10 +52,10 @@ class RunProgress:
         self.progress.__exit__(kind, value, traceback)
 
 
-def print_summary(manifest: dict[str, Any], out_dir: Path) -> None:
+def print_summary(manifest: dict[str, Any], out_dir: Path, command: str = "curator run") -> None:
     console = Console()
     counts = manifest["counts"]
-    table = Table(title=f"curator run → {out_dir}", title_justify="left")
+    table = Table(title=f"{command} → {out_dir}", title_justify="left")
     for column in ("stage", "in", "kept", "removed", "tagged", "top reasons"):
         table.add_column(column, justify="left" if column in ("stage", "top reasons") else "right")
     table.add_row(
@@ -86,3 +86,5 @@ def print_summary(manifest: dict[str, Any], out_dir: Path) -> None:
         f"input {counts['input_rows']:,} = kept {counts['kept']:,} + removed {counts['removed']:,} "
         f"+ rejected {counts['rejected']:,}: {verdict}"
     )
+    if (out_dir / "report.html").exists():
+        console.print(f"report: {out_dir / 'report.html'} (numbers in report.json)")

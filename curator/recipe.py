@@ -6,16 +6,29 @@ reading a traceback.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from curator.errors import RecipeError
 from curator.formats import FORMAT_NAMES
+from curator.licensing.spdx import check_license
+from curator.licensing.terms import KNOWN_TERMS, ModelTerms
+from curator.mixtures.config import MixtureConfig
 from curator.stages import AnyStageConfig
+from curator.train.config import ValidationConfig
 
 FormatName = Literal[
     "auto", "alpaca", "sharegpt", "messages", "dolly", "text", "prompt_completion", "self_instruct"
@@ -38,10 +51,59 @@ class SourceConfig(BaseModel):
         default_factory=dict,
         description="Rename fields before adapting: {source_field: canonical_field}",
     )
-    license: str | None = Field(default=None, description="SPDX licence expression, e.g. CC-BY-NC-4.0.")
+    license: str | None = Field(
+        default=None,
+        description="SPDX licence expression, e.g. CC-BY-NC-4.0 (validated and normalised); default: "
+        "the license: of the dataset's card (README.md front matter or dataset_info.json).",
+    )
+    license_column: str | None = Field(
+        default=None,
+        description="Field of each input row that holds that row's licence; overrides `license` where set.",
+    )
     generated_by: str | None = Field(default=None, description="Model that generated the data, if any.")
+    model_terms: str | ModelTerms | None = Field(
+        default=None,
+        description=f"Terms the generating model's output comes under: one of {', '.join(KNOWN_TERMS)}, "
+        "or {name, url, restricts_competing, summary}; default: looked up from generated_by.",
+    )
     url: str | None = None
     citation: str | None = None
+    version: str | None = Field(default=None, description="Version or revision of the dataset.")
+    collection_date: str | None = Field(
+        default=None, description="When the data was collected, e.g. 2023-04."
+    )
+    language: list[str] | None = Field(default=None, description="Languages of the source (ISO 639-1).")
+    card: str | None = Field(
+        default=None,
+        description="Dataset card (README.md with YAML front matter, dataset_info.json, or their folder) "
+        "to read license, citation and url from; default: found next to the input.",
+    )
+
+    @field_validator("license")
+    @classmethod
+    def _spdx(cls, value: str | None) -> str | None:
+        return check_license(value)
+
+    @field_validator("model_terms")
+    @classmethod
+    def _known_terms(cls, value: str | ModelTerms | None) -> str | ModelTerms | None:
+        if isinstance(value, str) and value not in KNOWN_TERMS:
+            known = ", ".join(KNOWN_TERMS)
+            raise ValueError(f"unknown model terms {value!r}; expected one of {known} or an object")
+        return value
+
+    @field_validator("version", "collection_date", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        # YAML reads 2023-04-12 as a date and 1.0 as a float; both are meant as text here.
+        if isinstance(value, (datetime.date, int, float)) and not isinstance(value, bool):
+            return value.isoformat() if isinstance(value, datetime.date) else str(value)
+        return value
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _languages(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
 
     @property
     def paths(self) -> list[str]:
@@ -87,31 +149,56 @@ class Recipe(BaseModel):
     seed: int = 0
     sources: list[SourceConfig] = Field(min_length=1)
     stages: list[AnyStageConfig] = Field(default_factory=list)
-    mixtures: list[dict[str, Any]] = Field(
+    mixtures: list[MixtureConfig] = Field(
         default_factory=list,
-        description="Reserved for weighted mixtures; not implemented yet, must be empty.",
+        description="Named samples of the kept records, each written to mixtures/<name>/ with a card.",
     )
     output: OutputConfig = Field(default_factory=OutputConfig)
     run: RunConfig = Field(default_factory=RunConfig)
-
-    @field_validator("mixtures")
-    @classmethod
-    def _no_mixtures_yet(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        if value:
-            raise ValueError("mixtures are not implemented yet; the run's kept records are its one output")
-        return value
+    validation: ValidationConfig | None = Field(
+        default=None,
+        description="Train a small model on each mixture and on the uncurated input, evaluate them on "
+        "held-out sets and rank them (scorecard in <run>/validation/); needs the train extra.",
+    )
 
     @model_validator(mode="after")
     def _unique_names(self) -> Recipe:
         for kind, names in (
             ("source", [s.name for s in self.sources]),
             ("stage", [s.stage_name for s in self.stages]),
+            ("mixture", [m.name for m in self.mixtures]),
         ):
             seen: set[str] = set()
             for name in names:
                 if name in seen:
                     raise ValueError(f"two {kind}s are named {name!r}; give each a unique `name`")
                 seen.add(name)
+        return self
+
+    @field_validator("mixtures")
+    @classmethod
+    def _mixture_sources_exist(
+        cls, mixtures: list[MixtureConfig], info: ValidationInfo
+    ) -> list[MixtureConfig]:
+        names = {s.name for s in info.data.get("sources") or []}
+        for index, mixture in enumerate(mixtures):
+            for source in mixture.sources or []:
+                if source not in names:
+                    raise ValueError(f"mixtures.{index}.sources: no source is named {source!r}")
+            if mixture.by == "source" and mixture.weights:
+                unknown = sorted(set(mixture.weights) - names - {"*"})
+                if unknown:
+                    named = ", ".join(map(repr, unknown))
+                    raise ValueError(f"mixtures.{index}.weights: no source is named {named}")
+        return mixtures
+
+    @model_validator(mode="after")
+    def _bind_sources(self) -> Recipe:
+        # Stages that need to know the sources (the licence stage: each source's model terms).
+        for stage in self.stages:
+            bind = getattr(stage, "bind_sources", None)
+            if bind is not None:
+                bind(self.sources)
         return self
 
     def to_yaml(self) -> str:

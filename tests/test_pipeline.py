@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_DATA, read_jsonl, write_recipe
+from conftest import SAMPLE_DATA, read_jsonl, run_files, write_recipe
 
 from curator.errors import CuratorError, InputError
 from curator.pipeline import run_recipe
@@ -93,8 +93,10 @@ def test_bad_input_gauntlet_keeps_good_rows_and_rejects_each_bad_one(tmp_path: P
     assert all(r["provenance"]["file"] == "gauntlet.jsonl" for r in kept)
 
 
-def test_sample_recipe_accounts_for_every_row(tmp_path: Path) -> None:
-    manifest = run_recipe(load_recipe(SAMPLE_DATA / "recipe.yaml"), tmp_path / "run").manifest
+def test_sample_recipe_accounts_for_every_row(sample_run) -> None:
+    run, process = sample_run
+    assert process.returncode == 0, process.stderr
+    manifest = json.loads((run / "manifest.json").read_text())
     counts = manifest["counts"]
     assert manifest["conservation"]["holds"]
     assert counts["input_rows"] == sum(item["rows"] for item in manifest["inputs"])
@@ -102,8 +104,8 @@ def test_sample_recipe_accounts_for_every_row(tmp_path: Path) -> None:
     # Real problems in the real slices: Alpaca's empty outputs, and the 40 rows both releases hold.
     assert stages["length"]["removed_by_reason"]["empty_output"] >= 10
     assert stages["exact_dedup"]["removed_by_reason"]["exact_duplicate"] >= 40
-    removed = read_jsonl(tmp_path / "run" / "removed" / "exact_dedup.jsonl")
-    kept_ids = {json.loads(line)["id"] for line in _data_lines(tmp_path / "run")}
+    removed = read_jsonl(run / "removed" / "exact_dedup.jsonl")
+    kept_ids = {json.loads(line)["id"] for line in _data_lines(run)}
     for entry in removed:
         assert entry["detail"]["duplicate_of"] in kept_ids
         assert entry["record"]["annotations"]["duplicate"]["duplicate_of"] == entry["detail"]["duplicate_of"]
@@ -122,29 +124,18 @@ def _data_lines(run: Path) -> list[bytes]:
     return [line for path in sorted((run / "data").iterdir()) for line in path.read_bytes().splitlines()]
 
 
-def _output_files(run: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(run)): p.read_bytes()
-        for p in sorted(run.rglob("*"))
-        if p.is_file() and p.name != "manifest.json"
-    }
-
-
-def test_same_recipe_gives_byte_identical_outputs_with_any_worker_count(tmp_path: Path) -> None:
+def test_same_recipe_gives_byte_identical_outputs_with_any_worker_count(sample_run, tmp_path: Path) -> None:
+    """The session's run (1 process, default shards) and a run with 2 workers and tiny shards."""
+    reference, process = sample_run
+    assert process.returncode == 0, process.stderr
     recipe = load_recipe(SAMPLE_DATA / "recipe.yaml")
     recipe.recipe.run.batch_size = 97  # many shards, so ordering across workers is exercised
-    first = run_recipe(recipe, tmp_path / "a").manifest
-    second = run_recipe(recipe, tmp_path / "b").manifest
-    pooled = run_recipe(recipe, tmp_path / "c", workers=2).manifest
-    files = _output_files(tmp_path / "a")
-    assert files and files == _output_files(tmp_path / "b") == _output_files(tmp_path / "c")
-    for manifest in (second, pooled):
-        assert manifest["outputs"] == first["outputs"]
-        assert manifest["counts"] == first["counts"]
-    # Shard size does not change the output either.
-    recipe.recipe.run.batch_size = 5000
-    run_recipe(recipe, tmp_path / "d")
-    assert _output_files(tmp_path / "d") == files
+    pooled = run_recipe(recipe, tmp_path / "pooled", workers=2).manifest
+    files = run_files(reference)
+    assert files and run_files(tmp_path / "pooled") == files
+    first = json.loads((reference / "manifest.json").read_text())
+    assert pooled["outputs"] == first["outputs"]
+    assert pooled["counts"] == first["counts"]
 
 
 def test_missing_input_stops_before_any_output(tmp_path: Path) -> None:

@@ -48,7 +48,7 @@ def test_good_recipe_parses_and_round_trips_through_yaml() -> None:
         ("sources: [\n", "recipe:2: invalid YAML"),
         ("- just\n- a list\n", "a recipe is a mapping"),
         ("name: x\n", "recipe:1: sources: Field required"),
-        (GOOD + "mixtures:\n  - {name: m}\n", "mixtures are not implemented yet"),
+        (GOOD + "mixtures:\n  - name: m\n    wieghts: {a: 1}\n", "recipe:11: mixtures.0.wieghts: unknown"),
     ],
 )
 def test_recipe_errors_name_key_and_line(text: str, message: str) -> None:

@@ -21,6 +21,7 @@ import orjson
 from curator.formats import get_format
 from curator.ingest import adapt_row, rejection
 from curator.io import JsonlWriter, RawRow, write_bytes_atomic
+from curator.licensing.spdx import with_row_license
 from curator.recipe import Recipe
 from curator.records import InstructionRecord
 from curator.stages import GlobalStage, RecordStage, Stage, StageResult, build_stage
@@ -147,6 +148,8 @@ class ShardRunner:
         for stage in self.stages:
             stage.setup()
         self.passes = plan_passes(self.stages)
+        # A stage that scrubs outputs (the pii stage) also redacts removed records and rejected rows.
+        self.scrubber = next((s for s in self.stages if hasattr(s, "scrub_removed")), None)
 
     # -- pass 0 -------------------------------------------------------------------------------
     def first_pass(self, shard: int, input_index: int, rows: list[RawRow]) -> ShardReport:
@@ -166,17 +169,26 @@ class ShardRunner:
         base = source.provenance()
         base["file"] = item.display
         columns = source.columns
+        license_column = source.license_column
         records: list[InstructionRecord] = []
+        entries: list[dict[str, Any]] = []
         with JsonlWriter(self.work.rejected(shard), durable=False) as rejected:
             for raw in rows:
-                outcome = adapt_row(raw, fmt, columns, base)
+                provenance = base
+                if license_column is not None:  # the row's own licence field overrides the source's
+                    provenance = with_row_license(base, raw.data, license_column)
+                outcome = adapt_row(raw, fmt, columns, provenance)
                 if isinstance(outcome, InstructionRecord):
                     records.append(outcome)
                     continue
                 reason, error = outcome
                 report.rejected += 1
                 report.rejected_reasons[reason] += 1
-                rejected.write_line(orjson.dumps(rejection(source.name, raw, reason, error), default=str))
+                entries.append(rejection(source.name, raw, reason, error))
+            if self.scrubber is not None:
+                entries = self.scrubber.scrub_rejected(entries)
+            for entry in entries:
+                rejected.write_line(orjson.dumps(entry, default=str))
         return records
 
     # -- later passes ---------------------------------------------------------------------------
@@ -240,8 +252,11 @@ class ShardRunner:
         stats.tagged += result.tagged
         stats.seconds += seconds
         if result.removed:
+            removed = [removal.record for removal in result.removed]
+            if self.scrubber is not None:
+                removed = self.scrubber.scrub_removed(removed)
             with JsonlWriter(self.work.removed(stage.name, shard), durable=False) as out:
-                for removal in result.removed:
+                for removal, record in zip(result.removed, removed, strict=True):
                     stats.reasons[removal.reason] += 1
                     out.write_line(
                         orjson.dumps(
@@ -249,7 +264,7 @@ class ShardRunner:
                                 "stage": stage.name,
                                 "reason": removal.reason,
                                 "detail": removal.detail,
-                                "record": removal.record.model_dump(mode="json"),
+                                "record": record.model_dump(mode="json"),
                             }
                         )
                     )

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
-from curator.report.base import Chart, Example, Outcome, ReportSection, SectionResult, Table, example_text
+from curator.report.base import (
+    Chart,
+    Example,
+    Outcome,
+    ReportSection,
+    SectionResult,
+    Series,
+    Table,
+    example_text,
+)
 
-__all__ = ["Chart", "Example", "Outcome", "ReportSection", "SectionResult", "Table", "example_text"]
+__all__ = ["Chart", "Example", "Outcome", "ReportSection", "SectionResult", "Series", "Table", "example_text"]

@@ -36,17 +36,30 @@ class Table(BaseModel):
     rows: list[list[str | int | float | None]]
 
 
+class Series(BaseModel):
+    """One segment of a stacked chart: a name and one value per label."""
+
+    model_config = _STRICT
+
+    name: str
+    values: list[float]
+
+
 class Chart(BaseModel):
-    """A bar chart (categories) or a histogram (``labels`` are bin edges as text)."""
+    """A bar chart (categories), a histogram (``labels`` are the bins as text), a waterfall
+    (``values[0]`` is the starting total and each later value the (negative) change at its step;
+    the renderer adds the final total as a last bar), or a stacked bar per label (``series`` are
+    the segments, ``values`` the totals; drawn as shares of each total)."""
 
     model_config = _STRICT
 
     title: str
-    kind: Literal["bar", "histogram"] = "bar"
+    kind: Literal["bar", "histogram", "waterfall", "stacked"] = "bar"
     labels: list[str]
     values: list[float]
     x_label: str = ""
     y_label: str = "records"
+    series: list[Series] = Field(default_factory=list, description="Segments of a stacked chart.")
 
 
 class Example(BaseModel):
@@ -84,15 +97,30 @@ class ReportSection(ABC):
     @abstractmethod
     def add(self, record: InstructionRecord, outcome: Outcome) -> None: ...
 
+    def add_rejected(self, entry: dict[str, Any]) -> None:  # noqa: B027 (optional hook)
+        """One rejected.jsonl entry (a row that is no record), without its ``raw`` field."""
+
     @abstractmethod
     def result(self) -> SectionResult: ...
 
 
 def example_text(record: InstructionRecord, max_chars: int = 400) -> str:
-    """The record's turns as 'role: text', shortened, for showing in a report.
+    """The record's turns as 'role: text', PII-redacted and shortened, for showing in a report.
 
     Every example a report shows goes through here, so this is the one place that keeps raw
-    PII out of reports.
+    PII out of reports. The spans a ``pii`` stage annotated are replaced by typed placeholders
+    (``<PERSON>``, ``<EMAIL>``…); then a model-free scan (``curator.pii.scan``) redacts whatever
+    structured PII is left (e-mails, phones, cards, SSNs, IBANs, IPs, addresses, secrets in URLs),
+    which also covers records of runs without a ``pii`` stage. Redaction happens before
+    shortening, so a cut never leaves half a value. (Names need the NLP model: add a ``pii``
+    stage, ``action: tag`` at least, to keep them out of reports too.)
     """
-    text = "\n".join(f"{m.role}: {m.content}" for m in record.messages)
+    from curator.pii.scan import redact_for_display
+
+    spans: dict[int, list[tuple[int, int, str]]] = {}
+    for finding in record.annotations.pii:
+        spans.setdefault(finding.message, []).append((finding.start, finding.end, finding.type))
+    text = "\n".join(
+        f"{m.role}: {redact_for_display(m.content, spans.get(i, ()))}" for i, m in enumerate(record.messages)
+    )
     return text if len(text) <= max_chars else text[: max_chars - 1] + "…"

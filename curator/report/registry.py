@@ -7,5 +7,19 @@ from curator.report.base import ReportSection
 
 def section_classes() -> list[type[ReportSection]]:
     # Imported here, not at module level, so a stage's heavy dependencies load only for reports.
-    sections: list[type[ReportSection]] = []
+    from curator.report.duplicates import ContaminationSection, DuplicatesSection
+    from curator.report.language import LanguageSection
+    from curator.report.lengths import LengthsSection
+    from curator.report.licences import LicenceSection
+    from curator.report.overview import OverviewSection, RejectsSection, WaterfallSection
+    from curator.report.pii import PIISection
+    from curator.report.quality import QualitySection
+    from curator.report.sources import SourcesSection
+
+    sections: list[type[ReportSection]] = [OverviewSection, WaterfallSection, QualitySection]
+    sections += [SourcesSection, LengthsSection, RejectsSection]
+    sections.append(LicenceSection)
+    sections += [DuplicatesSection, ContaminationSection]
+    sections.append(LanguageSection)
+    sections.append(PIISection)
     return sections

@@ -11,13 +11,25 @@ from typing import Annotated, Union
 from pydantic import Field
 
 from curator.stages.base import GlobalStage, RecordStage, Removal, Stage, StageConfig, StageResult
+from curator.stages.decontaminate import Decontaminate
 from curator.stages.exact_dedup import ExactDedup
+from curator.stages.language import LanguageStage
 from curator.stages.length import LengthFilter
+from curator.stages.licence import LicenceStage
+from curator.stages.minhash_dedup import MinHashDedup
+from curator.stages.pii import PIIStage
+from curator.stages.quality import QualityFilter
 
 # One line per stage; the order here is the order of the JSON Schema's union.
 _STAGE_CLASSES: list[type[Stage]] = [
     LengthFilter,
+    QualityFilter,
+    LanguageStage,
+    PIIStage,
     ExactDedup,
+    MinHashDedup,
+    Decontaminate,
+    LicenceStage,
 ]
 
 STAGES: dict[str, type[Stage]] = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -35,6 +36,11 @@ class StageConfig(BaseModel):
     @property
     def stage_name(self) -> str:
         return self.name or self.type
+
+    def resolve_paths(self, base_dir: Path) -> StageConfig:
+        """This config with its input files (eval sets, word lists) resolved against the recipe's
+        folder and checked; the pipeline calls it before a run. Stages without files: itself."""
+        return self
 
 
 @dataclass(slots=True)
