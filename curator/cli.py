@@ -330,7 +330,9 @@ def trace(record_id: str, run_dir: Path, as_json: bool, no_source_row: bool) -> 
     metavar="TYPE.KEY=VALUE",
     help="A stage option, as YAML (repeatable), e.g. pii.mode=full or quality.length.max_output_words=4000.",
 )
-@click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: CPU cores, at most 8).")
+@click.option(
+    "--workers", type=click.IntRange(min=1), help="Worker processes (default: CPU cores, at most 8)."
+)
 @click.option("--overwrite", is_flag=True, help="Replace an existing audit folder.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or summary table.")
 @user_errors
@@ -346,7 +348,7 @@ def audit(
     overwrite: bool,
     quiet: bool,
 ) -> None:
-    """Run every annotator over INPUTS in tag mode (nothing removed); write OUT/report.html and report.json."""
+    """Run every annotator over INPUTS in tag mode (nothing removed); write OUT/report.html and .json."""
     from curator.audit import parse_settings, plan_audit, run_audit
     from curator.progress import RunProgress, print_summary
     from curator.recipe import Recipe
@@ -388,10 +390,12 @@ def report(run_dir: Path, title: str | None) -> None:
     from curator.report.overview import is_audit
 
     manifest = load_manifest(run_dir)
-    built = write_report(run_dir, kind="audit" if is_audit(manifest) else "run", title=title, manifest=manifest)
+    kind = "audit" if is_audit(manifest) else "run"
+    built = write_report(run_dir, kind=kind, title=title, manifest=manifest)
     for error in built.errors:
         click.echo(f"warning: report section {error['section']} failed: {error['error']}", err=True)
-    click.echo(f"wrote {run_dir / 'report.html'} and report.json ({built.records:,} records, {built.seconds:.1f} s)")
+    summary = f"{built.records:,} records, {built.seconds:.1f}s"
+    click.echo(f"wrote {run_dir / 'report.html'} and report.json ({summary})")
 
 
 def main() -> None:

@@ -265,3 +265,19 @@ def test_speed_is_tens_of_microseconds_per_record(tmp_path: Path) -> None:
     checker.process(records)
     per_record = (time.process_time() - started) / len(records)
     assert per_record < 1e-3  # ~50 µs measured on a loaded 2-core machine; this only catches blow-ups
+
+
+@pytest.mark.parametrize(
+    ("output", "reason"),
+    [
+        ("As an AI language model, I do not have personal opinions.", "ai_identity"),
+        ("I'm sorry, but I cannot help with that request.", "refusal"),
+        ("As of my knowledge cutoff in 2021, the tallest building is the Burj Khalifa.", "ai_identity"),
+        ("I am an AI assistant created by OpenAI.", "ai_identity"),
+        ("I'm sorry to hear that. Is there anything I can do to help?", None),  # sympathy, not a refusal
+    ],
+)
+def test_the_phrases_the_issue_names(output: str, reason: str | None) -> None:
+    # Alpaca (text-davinci-003) has no "As an AI language model" rows; later ChatGPT-made sets do.
+    found = [f.reason for f in stage().findings(record("What do you think about the weather today?", output))]
+    assert found == ([reason] if reason else [])

@@ -24,7 +24,6 @@ from curator.report.charts import render_chart
 from curator.report.html import render_html
 from curator.report.stats import Distribution, Sample
 
-
 # Stages that load NLP models (seconds each); their own tests cover their report sections.
 SLOW_STAGES = ("language", "pii")
 
