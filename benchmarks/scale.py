@@ -98,17 +98,27 @@ def stages_of_sample() -> list[dict]:
     stages = yaml.safe_load((ROOT / "sample_data" / "recipe.yaml").read_text())["stages"]
     for stage in stages:
         if stage["type"] == "pii":
-            stage["mode"] = "structured_only"
-    # Stages that need files next to the sample recipe (eval sets) get absolute paths.
+            stage["structured_only"] = True  # no NER: the "default recipe (no NER)"
+            stage.pop("model", None)
+    # Stages that name files next to the sample recipe (eval sets) get absolute paths.
     for stage in stages:
         for key, value in list(stage.items()):
-            if isinstance(value, str) and (ROOT / "sample_data" / value).exists():
-                stage[key] = str(ROOT / "sample_data" / value)
-            if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-                stage[key] = [
-                    str(ROOT / "sample_data" / v) if (ROOT / "sample_data" / v).exists() else v for v in value
-                ]
+            if isinstance(value, str):
+                stage[key] = _sample_path(value)
+            elif isinstance(value, list):
+                stage[key] = [_sample_path(v) if isinstance(v, str) else _with_sample_path(v) for v in value]
     return stages
+
+
+def _with_sample_path(item: object) -> object:
+    if isinstance(item, dict) and isinstance(item.get("path"), str):
+        return {**item, "path": _sample_path(item["path"])}
+    return item
+
+
+def _sample_path(value: str) -> str:
+    candidate = ROOT / "sample_data" / value
+    return str(candidate) if candidate.exists() else value
 
 
 def measure(path: Path, size: int, workers: int, out: Path) -> dict:
