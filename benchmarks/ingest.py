@@ -56,7 +56,7 @@ def naive(path: Path, out: Path) -> int:
 def curator_run(path: Path, out: Path) -> int:
     recipe = Recipe.model_validate({"sources": [{"name": "alpaca", "path": str(path), "format": "alpaca"}]})
     loaded = LoadedRecipe(recipe=recipe, path=out / "recipe.yaml", base_dir=path.parent, sha256="-")
-    manifest = run_recipe(loaded, out / "run", overwrite=True).manifest
+    manifest = run_recipe(loaded, out / "run", overwrite=True, report=None).manifest
     assert manifest["conservation"]["holds"]
     return manifest["counts"]["kept"]
 

@@ -167,7 +167,7 @@ def run_recipe(
     if report:  # after the manifest: it reads the finished run's files, like `curator report` does
         from curator.report.builder import write_report
 
-        write_report(out_dir, kind=report, manifest=manifest)
+        write_report(out_dir, kind=report)  # reads manifest.json back: same report as `curator report`
     return RunResult(out_dir, manifest)
 
 
