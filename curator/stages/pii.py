@@ -18,26 +18,18 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from curator.pii.entities import CODE_ENTITIES, DEFAULT_ENTITIES, NLP_ENTITIES
 from curator.records import InstructionRecord, PIIFinding
 from curator.stages.base import RecordStage, Removal, StageConfig, StageResult
 
 PIIAction = Literal["redact", "pseudonymise", "drop", "tag"]
 RoleAction = Literal["redact", "pseudonymise", "drop", "tag", "ignore"]
 
-_DEFAULT_ENTITIES = [
-    "EMAIL_ADDRESS",
-    "PHONE_NUMBER",
-    "CREDIT_CARD",
-    "US_SSN",
-    "IBAN_CODE",
-    "IP_ADDRESS",
-    "PERSON",
-    "STREET_ADDRESS",
-    "URL_CREDENTIALS",
-]
-_CODE_ENTITIES = ["EMAIL_ADDRESS", "URL_CREDENTIALS", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "IP_ADDRESS"]
-_OWN_TYPES = {*_DEFAULT_ENTITIES, "LOCATION", "ORGANIZATION", "NRP", "DATE_TIME"}
-_NLP_TYPES = {"PERSON", "LOCATION", "ORGANIZATION", "NRP", "DATE_TIME"}
+# The entity lists live in curator/pii/entities.py (plain constants: importing them loads no model).
+_DEFAULT_ENTITIES = DEFAULT_ENTITIES
+_CODE_ENTITIES = CODE_ENTITIES
+_OWN_TYPES = {*DEFAULT_ENTITIES, *NLP_ENTITIES}
+_NLP_TYPES = NLP_ENTITIES
 
 
 class KeepRawRemovedWarning(UserWarning):
