@@ -16,6 +16,7 @@ recipe's licence is reported.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,11 +26,16 @@ import orjson
 import yaml
 
 from curator.errors import InputError
+from curator.io.safe_yaml import YamlLimitError, load_bounded
 from curator.licensing.spdx import LicenseError, is_unknown, normalize_license
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(\r?\n|\Z)", re.S)
 _CITATION = re.compile(r"^#+\s*Citation[^\n]*\n(.*?)(?=^#+\s|\Z)", re.S | re.M | re.I)
 _CODE_BLOCK = re.compile(r"```[a-zA-Z]*\n(.*?)```", re.S)
+logger = logging.getLogger(__name__)
+MAX_FRONT_MATTER_BYTES = 256 << 10
+MAX_CARD_BYTES = 4 << 20  # a card is read whole: a huge file beside the data must not be
+
 _CARD_KEYS = ("license", "license_name", "license_link", "pretty_name", "language", "dataset_info", "configs")
 
 
@@ -74,8 +80,10 @@ def front_matter(text: str) -> tuple[dict[str, Any] | None, str]:
     if not match:
         return None, text
     try:
-        data = yaml.safe_load(match.group(1))
-    except yaml.YAMLError:
+        data = load_bounded(match.group(1), max_bytes=MAX_FRONT_MATTER_BYTES)
+    except (yaml.YAMLError, YamlLimitError) as exc:
+        # A card is advice about the data, not the data: a broken one is ignored, and said so.
+        logger.warning("ignoring a dataset card's YAML front matter: %s", str(exc).splitlines()[0])
         return None, text
     return (data if isinstance(data, dict) else None), text[match.end() :]
 
@@ -102,10 +110,28 @@ def _hub_license(value: Any, data: dict[str, Any]) -> tuple[str | None, str | No
         return None, str(exc)
 
 
+def _read_small(path: Path) -> bytes | None:
+    """The file's bytes, or None when unreadable, not a regular file, or over MAX_CARD_BYTES."""
+    try:
+        if not path.is_file():
+            return None
+        with path.open("rb") as handle:
+            data = handle.read(MAX_CARD_BYTES + 1)
+    except OSError:
+        return None
+    if len(data) > MAX_CARD_BYTES:
+        logger.warning("ignoring %s: over %d bytes, too big for a dataset card", path, MAX_CARD_BYTES)
+        return None
+    return data
+
+
 def read_readme(path: Path) -> CardInfo | None:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        raw = _read_small(path)
+        if raw is None:
+            return None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
         return None
     data, body = front_matter(text)
     if data is None or not any(key in data for key in _CARD_KEYS):
@@ -133,9 +159,10 @@ def read_readme(path: Path) -> CardInfo | None:
 
 def read_dataset_info(path: Path) -> CardInfo | None:
     """``dataset_info.json`` of a save_to_disk folder (empty strings count as absent)."""
+    raw = _read_small(path)
     try:
-        data = orjson.loads(path.read_bytes())
-    except (OSError, orjson.JSONDecodeError):
+        data = orjson.loads(raw) if raw is not None else None
+    except orjson.JSONDecodeError:
         return None
     if not isinstance(data, dict):
         return None

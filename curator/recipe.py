@@ -22,8 +22,10 @@ from pydantic import (
     model_validator,
 )
 
+from curator.config_types import SAFE_NAME_PATTERN, SafeName, Seed
 from curator.errors import RecipeError
 from curator.formats import FORMAT_NAMES
+from curator.io.safe_yaml import YamlLimitError, compose_bounded, load_bounded
 from curator.licensing.spdx import check_license
 from curator.licensing.terms import KNOWN_TERMS, ModelTerms
 from curator.mixtures.config import MixtureConfig
@@ -40,7 +42,7 @@ class SourceConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(description="Short unique name; it appears in provenance, reports and removed/ files.")
+    name: SafeName = Field(description="Short unique name; it appears in provenance, reports and removed/.")
     path: str | list[str] = Field(
         description="File, folder or glob (relative to the recipe's folder); or a list."
     )
@@ -146,7 +148,7 @@ class Recipe(BaseModel):
 
     version: Literal[1] = 1
     name: str = "curation"
-    seed: int = 0
+    seed: Seed = 0
     sources: list[SourceConfig] = Field(min_length=1)
     stages: list[AnyStageConfig] = Field(default_factory=list)
     mixtures: list[MixtureConfig] = Field(
@@ -241,9 +243,15 @@ def load_recipe(path: str | Path) -> LoadedRecipe:
     )
 
 
+MAX_RECIPE_BYTES = 1 << 20
+
+
 def parse_recipe(text: str, source_name: str = "<recipe>") -> Recipe:
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = compose_bounded(text, max_bytes=MAX_RECIPE_BYTES)
+        data = load_bounded(text, max_bytes=MAX_RECIPE_BYTES) if root is not None else None
+    except YamlLimitError as exc:
+        raise RecipeError(f"{source_name}: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark else ""
@@ -253,7 +261,6 @@ def parse_recipe(text: str, source_name: str = "<recipe>") -> Recipe:
         raise RecipeError(f"{source_name}: the recipe is empty")
     lines: dict[tuple[Any, ...], int] = {}
     _index_lines(root, (), lines, source_name)
-    data = yaml.safe_load(text)
     if not isinstance(data, dict):
         raise RecipeError(f"{source_name}:1: a recipe is a mapping of keys (sources, stages, output, ...)")
     try:
@@ -295,6 +302,11 @@ def _describe(exc: ValidationError, lines: dict[tuple[Any, ...], int], name: str
         message = error["msg"]
         if error["type"] == "extra_forbidden":
             message = "unknown key"
+        elif error["type"] == "string_pattern_mismatch" and error["ctx"]["pattern"] == SAFE_NAME_PATTERN:
+            message = (
+                f"{error['input']!r} is not a safe name: it names files, so use only letters, digits, "
+                "'.', '_' and '-', starting with a letter or digit"
+            )
         elif error["type"] == "union_tag_invalid":
             expected = error["ctx"]["expected_tags"]
             message = f"unknown stage type {error['input'].get('type')!r}; expected one of {expected}"

@@ -15,6 +15,7 @@ from typing import BinaryIO, Literal
 import zstandard
 
 from curator.errors import InputError
+from curator.io.rows import DEFAULT_LIMITS, ReadLimits
 
 Compression = Literal["gzip", "zstd"]
 
@@ -60,21 +61,115 @@ def detect_compression(path: Path) -> Compression | None:
     return found
 
 
-def open_binary_reader(path: Path) -> BinaryIO:
-    """A buffered binary stream of the file's decompressed bytes (line iteration runs in C)."""
+def read_head(path: Path, size: int) -> bytes:
+    """The first ``size`` decompressed bytes, decoding no more of the file than that needs."""
+    with open_binary_reader(path, buffered=False) as stream:
+        return stream.read(size)
+
+
+def open_binary_reader(path: Path, limits: ReadLimits = DEFAULT_LIMITS, *, buffered: bool = True) -> BinaryIO:
+    """A buffered binary stream of the file's decompressed bytes (line iteration runs in C).
+
+    Compressed streams are guarded: past ``limits.ratio_floor_bytes`` of output, a stream that
+    expands more than ``limits.max_compression_ratio`` times raises InputError (a bomb).
+    """
     kind = detect_compression(path)
-    if kind == "gzip":
-        return gzip.GzipFile(filename=path, mode="rb")  # type: ignore[return-value]
     raw = open(path, "rb", buffering=READ_BUFFER)  # noqa: SIM115 - returned to the caller, who closes it
-    if kind == "zstd":
-        try:
-            # read_across_frames: files made by concatenating frames (pzstd, appends) must read whole.
-            reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=True)
-        except BaseException:
-            raw.close()
-            raise
-        return io.BufferedReader(reader, READ_BUFFER)  # type: ignore[arg-type]
-    return raw
+    if kind is None:
+        return raw
+    try:
+        inner: BinaryIO = (
+            gzip.GzipFile(fileobj=raw, mode="rb") if kind == "gzip" else _ZstdFrames(raw)  # type: ignore[assignment]
+        )
+    except BaseException:
+        raw.close()
+        raise
+    guard = _RatioGuard(inner, raw, path, limits)
+    return io.BufferedReader(guard, READ_BUFFER) if buffered else guard  # type: ignore[return-value]
+
+
+class _RatioGuard(io.RawIOBase):
+    """Counts decompressed bytes against the compressed bytes consumed; stops a decompression bomb."""
+
+    def __init__(self, inner: BinaryIO, raw: BinaryIO, path: Path, limits: ReadLimits) -> None:
+        super().__init__()
+        self._inner, self._raw, self._path, self._limits = inner, raw, path, limits
+        self._out = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        size = self._inner.readinto(buffer)  # type: ignore[attr-defined]
+        self._out += size
+        limits = self._limits
+        if self._out > limits.ratio_floor_bytes:
+            consumed = max(self._raw.tell(), 1)
+            if self._out > limits.max_compression_ratio * consumed:
+                raise InputError(
+                    f"{self._path}: expands more than {limits.max_compression_ratio}× "
+                    f"({consumed:,} compressed bytes gave {self._out:,}): refusing a likely "
+                    "decompression bomb (raise run.limits.max_compression_ratio if the data is real)"
+                )
+        return size
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                self._inner.close()
+            finally:
+                self._raw.close()
+        super().close()
+
+
+class _ZstdFrames(io.RawIOBase):
+    """Decompresses every zstd frame of a file and raises on one that ends early.
+
+    zstandard's ``stream_reader`` ends quietly at a frame cut short, so a truncated file would read
+    as a shorter valid one and lose rows silently. Frames are decoded one after another (files made
+    by concatenating frames, as pzstd and appends do, read whole); EOF inside a frame is an error.
+    """
+
+    def __init__(self, raw: BinaryIO) -> None:
+        super().__init__()
+        self._raw = raw
+        self._decompressor = zstandard.ZstdDecompressor()
+        self._frame = self._decompressor.decompressobj()
+        self._in_frame = False  # bytes of the current frame were fed and it has not ended
+        self._pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        while not self._pending:
+            chunk = self._raw.read(READ_BUFFER)
+            if not chunk:
+                if self._in_frame:
+                    raise EOFError("zstd data ended inside a frame: the file is truncated")
+                return 0
+            self._pending = memoryview(self._feed(chunk))
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]  # a view: no copy of the rest
+        return size
+
+    def _feed(self, chunk: bytes) -> bytes:
+        out = []
+        while chunk:
+            self._in_frame = True
+            out.append(self._frame.decompress(chunk))
+            if not self._frame.eof:
+                break
+            chunk = self._frame.unused_data  # the next frame starts here
+            self._frame = self._decompressor.decompressobj()
+            self._in_frame = False
+        return b"".join(out)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()
+        super().close()
 
 
 def open_binary_writer(raw: BinaryIO, compression: Compression | None) -> BinaryIO:

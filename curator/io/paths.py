@@ -9,6 +9,7 @@ from __future__ import annotations
 import glob
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Literal
 
@@ -16,7 +17,7 @@ import orjson
 import zstandard
 
 from curator.errors import InputError
-from curator.io.compression import detect_compression, open_binary_reader, strip_compression_suffix
+from curator.io.compression import detect_compression, read_head, strip_compression_suffix
 
 InputFormat = Literal["jsonl", "json", "parquet", "csv", "tsv", "datasets"]
 
@@ -109,11 +110,19 @@ def check_readable(path: Path) -> None:
     for every input before the run writes any output.
     """
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"input not found: {path}")
-    if path.is_dir():
+    try:
+        mode = path.stat().st_mode  # follows links: a link to /dev/zero is a device
+    except FileNotFoundError:
+        raise InputError(f"input not found: {path}") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(mode):
         _check_datasets_dir(path)
         return
+    if not stat.S_ISREG(mode):
+        device = stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        kind = "a FIFO" if stat.S_ISFIFO(mode) else "a device" if device else "a socket"
+        raise InputError(f"{path}: is {kind}, not a regular file; inputs must be regular files")
     fmt = input_format(path)
     if fmt is None:
         suffix = "".join(path.suffixes[-2:]) or "(none)"
@@ -123,8 +132,7 @@ def check_readable(path: Path) -> None:
         if fmt == "parquet":
             _check_parquet(path, compression)
             return
-        with open_binary_reader(path) as f:
-            head = f.read(4)
+        head = read_head(path, 4)
     except PermissionError:
         raise InputError(f"{path}: permission denied") from None
     except (OSError, EOFError, zstandard.ZstdError) as exc:  # gzip.BadGzipFile is an OSError

@@ -20,12 +20,15 @@ from curator.errors import InputError
 from curator.io.compression import open_binary_reader
 from curator.io.jsonl import read_json, read_jsonl
 from curator.io.paths import check_readable, expand_paths, input_format
-from curator.io.rows import RawRow, ReadStats
+from curator.io.rows import DEFAULT_LIMITS, RawRow, ReadLimits, ReadStats
 from curator.io.tabular import read_csv, read_datasets_dir, read_parquet
 
 
 def iter_rows(
-    path: Path, display_name: str | None = None, stats: ReadStats | None = None
+    path: Path,
+    display_name: str | None = None,
+    stats: ReadStats | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> Iterator[RawRow]:
     """Yield the rows of ``path`` in file order, streaming (only a ``.json`` array is loaded whole).
 
@@ -46,13 +49,13 @@ def iter_rows(
         elif fmt == "datasets":
             yield from read_datasets_dir(path, name, stats)
         else:
-            with open_binary_reader(path) as stream:
+            with open_binary_reader(path, limits) as stream:
                 if fmt == "jsonl":
-                    yield from read_jsonl(stream, name, stats)
+                    yield from read_jsonl(stream, name, stats, limits)
                 elif fmt == "json":
-                    yield from read_json(stream, path, name, stats)
+                    yield from read_json(stream, path, name, stats, limits)
                 else:
-                    yield from read_csv(stream, path, name, stats, "\t" if fmt == "tsv" else ",")
+                    yield from read_csv(stream, path, name, stats, "\t" if fmt == "tsv" else ",", limits)
     except PermissionError:
         raise InputError(f"{path}: permission denied") from None
     except (OSError, EOFError, zstandard.ZstdError, pa.ArrowException) as exc:
@@ -64,12 +67,16 @@ def iter_rows(
 
 
 def iter_rows_batched(
-    path: Path, batch_size: int, display_name: str | None = None, stats: ReadStats | None = None
+    path: Path,
+    batch_size: int,
+    display_name: str | None = None,
+    stats: ReadStats | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> Iterator[list[RawRow]]:
     """``iter_rows`` in lists of up to ``batch_size`` rows."""
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
-    rows = iter_rows(path, display_name, stats)
+    rows = iter_rows(path, display_name, stats, limits)
     while batch := list(itertools.islice(rows, batch_size)):
         yield batch
 

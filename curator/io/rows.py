@@ -42,3 +42,22 @@ class ReadStats:
     """Empty or whitespace-only lines skipped (not rows)."""
     bytes: int = 0
     """On-disk size of the inputs read to the end (compressed size for compressed files)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReadLimits:
+    """Bounds that keep a hostile input from exhausting memory or time; a row past them is rejected."""
+
+    max_row_bytes: int = 64 << 20
+    """Longest row (a JSON line, a CSV record) kept; a longer one is rejected with its size, unread."""
+    max_depth: int = 64
+    """Deepest nesting of arrays/objects in a row; deeper rows are rejected (they crash JSON writers)."""
+    max_document_bytes: int = 1 << 30
+    """Largest ``.json`` array file, which is parsed whole; use JSON Lines for bigger inputs."""
+    max_compression_ratio: int = 250
+    """Decompressed ÷ compressed bytes past which a ``.gz``/``.zst`` input is taken for a bomb."""
+    ratio_floor_bytes: int = 64 << 20
+    """The ratio is only checked past this many decompressed bytes, so small files never trip it."""
+
+
+DEFAULT_LIMITS = ReadLimits()

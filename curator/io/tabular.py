@@ -21,15 +21,15 @@ from typing import Any, BinaryIO
 import pyarrow as pa
 
 from curator.errors import InputError
-from curator.io.rows import RawRow, ReadStats
+from curator.io.rows import DEFAULT_LIMITS, RawRow, ReadLimits, ReadStats
 
 BATCH_ROWS = 8192
 _SURROGATE = re.compile("[\udc80-\udcff]")  # what surrogateescape turns invalid UTF-8 bytes into
 
 
-def _raise_field_limit() -> None:
-    # Instruction data has fields of megabytes; the csv default is 128 KiB.
-    limit = sys.maxsize
+def _set_field_limit(limit: int) -> None:
+    # Instruction data has fields of megabytes (the csv default is 128 KiB); the row limit bounds it,
+    # so a quote left open cannot swallow the rest of a huge file into one field.
     while True:
         try:
             csv.field_size_limit(limit)
@@ -38,13 +38,19 @@ def _raise_field_limit() -> None:
             limit //= 2
 
 
-_raise_field_limit()
-
-
-def read_csv(stream: BinaryIO, path: Path, name: str, stats: ReadStats, delimiter: str) -> Iterator[RawRow]:
+def read_csv(
+    stream: BinaryIO,
+    path: Path,
+    name: str,
+    stats: ReadStats,
+    delimiter: str,
+    limits: ReadLimits = DEFAULT_LIMITS,
+) -> Iterator[RawRow]:
     """Rows of a CSV/TSV stream with a header row; every value is a string, empty cells are ""."""
+    _set_field_limit(min(limits.max_row_bytes, sys.maxsize))
     with io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="") as text:
-        yield from _csv_rows(csv.reader(text, delimiter=delimiter), path, name, stats)
+        # strict: a quote still open at the end of the file is an error, not a silently merged row.
+        yield from _csv_rows(csv.reader(text, delimiter=delimiter, strict=True), path, name, stats)
 
 
 def _csv_rows(reader: Any, path: Path, name: str, stats: ReadStats) -> Iterator[RawRow]:

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from curator.config_types import SafeName, Seed
+
 GROUP_KEYS = ("source", "license", "language", "generated_by", "quality")
 _GROUP_PREFIXES = ("flag:", "annotations.", "meta.", "provenance.")
 
@@ -32,10 +34,7 @@ class MixtureConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
-        description="Folder name under mixtures/ (letters, digits, '.', '_', '-').",
-    )
+    name: SafeName = Field(description="Folder name under mixtures/ (letters, digits, '.', '_', '-').")
     by: str = Field(
         default="source",
         description="Group records by: source, license, language, generated_by, quality (clean/flagged), "
@@ -69,7 +68,7 @@ class MixtureConfig(BaseModel):
         ge=1.0,
         description="Cap on how many times a group's records may repeat when its share exceeds what exists.",
     )
-    seed: int | None = Field(default=None, description="Default: the recipe's seed.")
+    seed: Seed | None = Field(default=None, description="Default: the recipe's seed.")
     sources: list[str] | None = Field(default=None, description="Only records of these sources.")
     exclude_flags: list[str] = Field(
         default_factory=list,

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from curator.config_types import SafeName
 from curator.records import InstructionRecord
 
 Action = Literal["drop", "tag"]
@@ -27,7 +28,7 @@ class StageConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: str
-    name: str | None = Field(default=None, description="Unique name in the recipe; defaults to the type.")
+    name: SafeName | None = Field(default=None, description="Unique name in the recipe (default: the type).")
     action: Action = Field(
         default="drop",
         description="drop: move failing records to removed/<stage>.jsonl; tag: keep them and flag them.",

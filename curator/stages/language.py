@@ -43,6 +43,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from curator.config_types import Seed
 from curator.langid.backends import BACKENDS, Backend, Detection, ModelUnavailable, make_backend
 from curator.langid.codes import expand_codes, same_group
 from curator.langid.prepare import MAX_DETECT_CHARS, Prepared, prepare, script_pieces
@@ -110,7 +111,7 @@ class LanguageConfig(StageConfig):
     max_chars: int = Field(
         default=MAX_DETECT_CHARS, ge=50, description="Longer prepared text is sampled (start, middle, end)."
     )
-    seed: int = Field(default=0, description="Seed of langdetect's sampling (the other backends need none).")
+    seed: Seed = Field(default=0, description="Seed of langdetect's sampling (the other backends need none).")
     cascade: CascadeOptions = Field(default_factory=CascadeOptions)
 
     @field_validator("allowed")

@@ -40,6 +40,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, PrivateAttr, model_validator
 
+from curator.config_types import Seed
 from curator.dedup.cluster import (
     ShardedShingles,
     bucket_pairs,
@@ -81,7 +82,7 @@ class MinHashDedupConfig(StageConfig):
     )
     ngram: int = Field(default=5, ge=1, le=MAX_N, description="n of the shingles.")
     num_perm: int = Field(default=128, ge=2, le=1024, description="MinHash permutations.")
-    seed: int = Field(default=1, ge=0, description="Seed of the permutations (datasketch's default: 1).")
+    seed: Seed = Field(default=1, description="Seed of the permutations (datasketch's default: 1).")
     threshold: float = Field(default=0.8, gt=0.0, lt=1.0, description="Jaccard similarity of a duplicate.")
     bands: int | None = Field(default=None, ge=1, description="LSH bands; default: chosen from threshold.")
     rows: int | None = Field(default=None, ge=1, description="Signature rows per band (with bands).")

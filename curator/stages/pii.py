@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from curator.config_types import Seed
 from curator.pii.entities import CODE_ENTITIES, DEFAULT_ENTITIES, NLP_ENTITIES
 from curator.records import InstructionRecord, PIIFinding
 from curator.stages.base import RecordStage, Removal, StageConfig, StageResult
@@ -93,7 +94,7 @@ class PIIConfig(StageConfig):
         description='Keep names of well-known public figures ("Write a biography of Abraham Lincoln") '
         'unless introduced as private ("my neighbour …"); false redacts them too.',
     )
-    seed: int = Field(default=0, description="Seed of the pseudonyms (with the record id).")
+    seed: Seed = Field(default=0, description="Seed of the pseudonyms (with the record id).")
     keep_raw_removed: bool = Field(
         default=False,
         description="Write removed/ records and rejected rows with their raw text (prints a warning). "

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from curator.config_types import SafeName, Seed
 from curator.formats import FORMAT_NAMES
 
 PRESET_NAMES: tuple[str, ...] = ("proxy-tiny", "proxy-small", "proxy-125m")
@@ -37,7 +38,7 @@ class TrainConfig(BaseModel):
     beta1: float = 0.9
     beta2: float = 0.95
     max_grad_norm: float = Field(default=1.0, gt=0, description="Gradient clipping (global L2 norm).")
-    seed: int = Field(default=0, description="Seeds initialisation, data order and packing.")
+    seed: Seed = Field(default=0, description="Seeds initialisation, data order and packing.")
     device: str = Field(
         default="auto", description="auto (cuda, then mps, then cpu), cpu, cuda, cuda:1, mps."
     )
@@ -117,7 +118,7 @@ class ValidationConfig(TrainConfig):
     mixtures: list[str] | None = Field(
         default=None, description="Mixtures to validate (default: all of the run's mixtures)."
     )
-    out: str = Field(
+    out: SafeName = Field(
         default="validation", description="Folder inside the run folder for models and scorecard."
     )
 
