@@ -7,8 +7,8 @@ joins the audit the moment it is registered. For each stage type, in registry or
    ``--skip TYPE`` names it, or if its config cannot be built from defaults (a required option
    such as ``decontaminate``'s eval sets: say it with ``--set``);
 2. options: the config's defaults, then the stage class's ``audit_options`` (a dict, e.g. the PII
-   stage's fast structured-only mode), then :data:`AUDIT_OPTIONS` below for stages that do not
-   declare their own, then ``--set TYPE.KEY=VALUE`` (a YAML value; dots go deeper);
+   stage's fast structured-only mode, the licence stage's commercial use), then ``--set
+   TYPE.KEY=VALUE`` (a YAML value; dots go deeper);
 3. tag mode: every option, at any depth, whose value is ``drop`` or unset (None) and that
    accepts ``tag`` becomes ``tag`` — the stage's ``action``, per-check actions, licence rules;
    ``fix``/``redact`` actions become ``tag`` too, so the audit never changes the text.
@@ -39,13 +39,6 @@ from curator.stages import STAGES, StageConfig
 
 AUDIT_RECIPE = "audit_recipe.yaml"
 
-# Options for registered stages that need some to run and do not declare ``audit_options``.
-AUDIT_OPTIONS: dict[str, dict[str, Any]] = {
-    # Commercial use is the strictest reading: every licence issue shows up (as a flag).
-    "licence": {"intended_use": "commercial"},
-    # Pattern recognizers only (e-mail, phone, IP, card numbers, ...): no NLP model, ~100x faster.
-    "pii": {"structured_only": True},
-}
 _TO_TAG = {"drop", "fix", "redact", None}
 
 
@@ -132,15 +125,10 @@ def plan_audit(
         if stage_type in skip:
             plan.skipped[stage_type] = "--skip"
             continue
-        if getattr(cls, "audit", True) is False and stage_type not in settings:
-            plan.skipped[stage_type] = getattr(cls, "audit_reason", "left out of audits by the stage")
+        if not cls.audit and stage_type not in settings:
+            plan.skipped[stage_type] = cls.audit_reason
             continue
-        options: dict[str, Any] = {}
-        declared = getattr(cls, "audit_options", None)
-        fields = cls.config_model.model_fields
-        fallback = {k: v for k, v in AUDIT_OPTIONS.get(stage_type, {}).items() if k in fields}
-        options = _merge(options, declared if isinstance(declared, dict) else fallback)
-        options = _merge(options, settings.get(stage_type, {}))
+        options = _merge(dict(cls.audit_options or {}), settings.get(stage_type, {}))
         try:
             config = cls.config_model.model_validate({**options, "type": stage_type})
         except ValidationError as exc:

@@ -31,6 +31,7 @@ from curator.manifest import build_manifest, write_manifest
 from curator.output import assemble_outputs
 from curator.provenance import finish_provenance, prepare_provenance
 from curator.recipe import LoadedRecipe
+from curator.stage_inputs import check_stage_inputs
 
 WORK_DIR = "_work"  # per-shard intermediate files; removed when the run completes
 FINGERPRINT_FILE = "fingerprint"
@@ -66,8 +67,11 @@ def plan_inputs(loaded: LoadedRecipe) -> list[InputFile]:
 
 
 def resolve_stage_paths(loaded: LoadedRecipe) -> LoadedRecipe:
-    """The recipe with every stage's relative input paths resolved against the recipe's folder."""
+    """The recipe with every stage's relative input paths resolved against the recipe's folder and
+    checked (InputError naming the stage when a file is missing)."""
     stages = [stage.resolve_paths(loaded.base_dir) for stage in loaded.recipe.stages]
+    for stage in stages:
+        check_stage_inputs(stage)
     return loaded.model_copy(update={"recipe": loaded.recipe.model_copy(update={"stages": stages})})
 
 

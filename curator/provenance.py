@@ -74,9 +74,7 @@ def prepare_provenance(loaded: LoadedRecipe, inputs: list[Any]) -> LoadedRecipe:
         return loaded
     filled = recipe.model_copy(update={"sources": sources})
     for stage in filled.stages:
-        bind = getattr(stage, "bind_sources", None)
-        if bind is not None:
-            bind(filled.sources)
+        stage.bind_sources(filled.sources)
     return loaded.model_copy(update={"recipe": filled})
 
 
@@ -125,10 +123,12 @@ def source_fates(
     return fates
 
 
-def _policy(recipe: Recipe) -> Any:
+def _policy(recipe: Recipe) -> dict[str, Any] | None:
+    """The licence policy of the first stage that enforces one ({stage, intended_use, rules, …})."""
     for stage in recipe.stages:
-        if stage.type == "licence":
-            return stage
+        policy = stage.licence_policy()
+        if policy is not None:
+            return {"stage": stage.stage_name, **policy}
     return None
 
 
@@ -151,7 +151,7 @@ def run_licences(
         components.setdefault(license_, Component(license_)).records[sources[source_code]] = n
     kept = resulting_licence(
         list(components.values()),
-        intended_use=policy.intended_use if policy else None,
+        intended_use=policy["intended_use"] if policy else None,
         terms=terms,
         modified={name: fate["modified"] for name, fate in fates.items() if fate["modified"]},
         modifying_stages=modifying,
@@ -179,11 +179,11 @@ def run_licences(
                     }
                 )
         if policy is not None:
-            info["removed_by_policy"] = fate["removed"].get(policy.stage_name, {})
+            info["removed_by_policy"] = fate["removed"].get(policy["stage"], {})
             info["flagged_by_policy"] = {
                 flag.split(":", 1)[1]: n
                 for flag, n in fate["flagged"].items()
-                if flag.startswith(f"{policy.stage_name}:")
+                if flag.startswith(f"{policy['stage']}:")
             }
             if fate["rows"] and fate["kept"] == 0 and info["removed_by_policy"]:
                 info["verdict"] = "excluded"
@@ -206,15 +206,7 @@ def run_licences(
         per_source[source.name] = info
     conflicts = kept.pop("conflicts") + extra_conflicts
     return {
-        "policy": None
-        if policy is None
-        else {
-            "stage": policy.stage_name,
-            "intended_use": policy.intended_use,
-            "rules": policy.policy().rules,
-            "allow": policy.allow,
-            "deny": policy.deny,
-        },
+        "policy": policy,
         "sources": per_source,
         "kept": kept,
         "modifying_stages": modifying,
@@ -233,7 +225,7 @@ def finish_provenance(loaded: LoadedRecipe, out_dir: Path, manifest: dict[str, A
         if mixture.tokenizer not in counters:
             counters[mixture.tokenizer] = make_counter(mixture.tokenizer, loaded.base_dir)
     scan = scan_pool(data_paths, recipe.mixtures, counters)
-    modifying = [s.stage_name for s in recipe.stages if _modifies_text(s)]
+    modifying = [s.stage_name for s in recipe.stages if s.modifies_text()]
     # Modified: repaired on read, or PII found in a message whose role a stage redacts/pseudonymises.
     scan.modified = scan.repaired | ((scan.pii & _modified_roles(recipe)) != 0)
     fates = source_fates(recipe, manifest, out_dir, scan)
@@ -249,7 +241,7 @@ def finish_provenance(loaded: LoadedRecipe, out_dir: Path, manifest: dict[str, A
             cards[source.name] = None
     licences = run_licences(recipe, scan, fates, terms, cards, modifying)
     policy = _policy(recipe)
-    intended_use = policy.intended_use if policy else None
+    intended_use = policy["intended_use"] if policy else None
 
     selections = [
         select(m, scan, recipe.seed, intended_use=intended_use, terms=terms, modifying_stages=modifying)
@@ -300,35 +292,14 @@ def finish_provenance(loaded: LoadedRecipe, out_dir: Path, manifest: dict[str, A
     return {"sources": fates, "licences": licences, "mixtures": mixtures}
 
 
-_MODIFYING = ("redact", "pseudonymise", "fix")
-
-
 def _modified_roles(recipe: Recipe) -> int:
     """ROLE_BITS of the roles whose PII findings some stage replaces in the text."""
     mask = 0
     for stage in recipe.stages:
-        role_action = getattr(stage, "role_action", None)
         for role, bit in ROLE_BITS.items():
-            action = role_action(role) if role_action is not None else getattr(stage, "action", None)
-            if action in _MODIFYING and (role_action is not None or stage.type == "pii"):
+            if stage.replaces_pii(role):
                 mask |= bit
     return mask
-
-
-def _modifies_text(config: Any) -> bool:
-    """A stage set to change text: an action (top level, per role or per check) of redact, fix, ..."""
-
-    def values(value: Any) -> Any:
-        if isinstance(value, dict):
-            for item in value.values():
-                yield from values(item)
-        elif isinstance(value, list):
-            for item in value:
-                yield from values(item)
-        else:
-            yield value
-
-    return any(v in _MODIFYING for v in values(config.model_dump()))
 
 
 def _license_origin(source: SourceConfig, card: CardInfo | None) -> str:

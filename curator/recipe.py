@@ -198,9 +198,7 @@ class Recipe(BaseModel):
     def _bind_sources(self) -> Recipe:
         # Stages that need to know the sources (the licence stage: each source's model terms).
         for stage in self.stages:
-            bind = getattr(stage, "bind_sources", None)
-            if bind is not None:
-                bind(self.sources)
+            stage.bind_sources(self.sources)
         return self
 
     def to_yaml(self) -> str:

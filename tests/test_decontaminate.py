@@ -18,6 +18,7 @@ from curator.recipe import load_recipe
 from curator.records import InstructionRecord
 from curator.report.builder import build_report
 from curator.report.duplicates import ContaminationSection, DuplicatesSection
+from curator.stage_inputs import setup_context
 from curator.stages import build_stage
 from curator.stages.decontaminate import DecontaminateConfig, find_contamination
 
@@ -168,6 +169,7 @@ def test_missing_eval_file_is_an_error_before_anything_is_written(tmp_path: Path
 def test_tag_keeps_the_record_and_flags_it() -> None:
     config = DecontaminateConfig(evals=[{"path": str(EVAL_FILE)}], action="tag")
     stage = build_stage(config)
+    stage.setup(setup_context(config))  # the pipeline reads the eval sets and hands them over
     alpaca = get_format("alpaca")
     records = [alpaca.to_record(row, {"source": "leak", "row": i}) for i, row in enumerate(leaked_rows())]
     result = stage.process(records)

@@ -333,7 +333,7 @@ def test_datasets_folder_metadata_and_other_licences(tmp_path: Path) -> None:
 def test_stages_that_change_text_are_found_by_their_actions() -> None:
     from pydantic import BaseModel
 
-    from curator.provenance import _modifies_text
+    from curator.stages.base import sets_text_changing_action as _modifies_text  # StageConfig.modifies_text
 
     class Redacting(BaseModel):
         action: str = "redact"
@@ -352,9 +352,12 @@ def test_roles_whose_pii_a_stage_replaces() -> None:
 
     from curator.mixtures.pool import ROLE_BITS
     from curator.provenance import _modified_roles
+    from curator.stages.length import LengthFilterConfig
+    from curator.stages.pii import PIIConfig
 
-    pii = SimpleNamespace(type="pii", action="tag", role_action={"user": "redact"}.get)
-    fixer = SimpleNamespace(type="pii", action="pseudonymise")
-    length = SimpleNamespace(type="length", action="drop")
+    # Real configs: a stage says which roles' PII it replaces (StageConfig.replaces_pii).
+    pii = PIIConfig(action="tag", roles={"user": "redact"}, structured_only=True)
+    fixer = PIIConfig(action="pseudonymise", structured_only=True)
+    length = LengthFilterConfig(action="drop")
     assert _modified_roles(SimpleNamespace(stages=[pii, length])) == ROLE_BITS["user"]
     assert _modified_roles(SimpleNamespace(stages=[fixer])) == sum(ROLE_BITS.values())

@@ -9,12 +9,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from curator.dedup.keep import choose_kept
 from curator.records import DuplicateInfo, InstructionRecord
-from curator.stages.base import Stage, StageResult
 
 
 @dataclass(slots=True)
@@ -78,33 +78,28 @@ def cluster_decisions(
     return result
 
 
-def apply_decisions(
-    stage: Stage, batch: list[InstructionRecord], decisions: ClusterDecisions, reason: str
-) -> StageResult:
-    """Annotate clustered records; keep each cluster's kept record, route the others by the action."""
-    result = StageResult()
-    clustered = {int(p): i for i, p in enumerate(decisions.positions)}
-    for position, record in enumerate(batch):
-        index = clustered.get(position)
-        if index is None:
-            result.kept.append(record)
-            continue
+def duplicate_details(
+    batch: list[InstructionRecord], decisions: ClusterDecisions, method: str
+) -> list[dict[str, Any] | None]:
+    """Annotate the batch's clustered records (``annotations.duplicate``, ``method`` = the stage's
+    name); per record, None to keep it or the removal detail of a duplicate (``duplicate_of``, its
+    similarity). The stage applies its action to the duplicates."""
+    details: list[dict[str, Any] | None] = [None] * len(batch)
+    for index, position in enumerate(decisions.positions.tolist()):
+        record = batch[position]
         kept_id = decisions.kept_id[index]
         size = int(decisions.cluster_size[index])
         if decisions.kept[index]:
-            record.annotations.duplicate = DuplicateInfo(
-                method=stage.name, cluster_id=kept_id, cluster_size=size
-            )
-            result.kept.append(record)
+            record.annotations.duplicate = DuplicateInfo(method=method, cluster_id=kept_id, cluster_size=size)
             continue
         value = float(decisions.similarity[index])
         similarity = None if math.isnan(value) else round(value, 6)
         record.annotations.duplicate = DuplicateInfo(
-            method=stage.name,
+            method=method,
             cluster_id=kept_id,
             cluster_size=size,
             duplicate_of=kept_id,
             similarity=similarity,
         )
-        stage.route(result, record, reason, {"duplicate_of": kept_id, "similarity": similarity})
-    return result
+        details[position] = {"duplicate_of": kept_id, "similarity": similarity}
+    return details

@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.util import Finalize
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,8 @@ def _init_worker(recipe: Recipe, inputs: list[InputFile], work_root: Path, poole
     if pooled:
         tune_worker()
     _RUNNER = ShardRunner(recipe, inputs, work_root)
+    if pooled:  # run by the worker's exit handlers when the pool shuts down
+        Finalize(_RUNNER, _RUNNER.close, exitpriority=10)
 
 
 def _first_pass(shard: int, input_index: int, rows: list) -> ShardReport:
@@ -78,6 +81,8 @@ class LocalEngine:
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
+            elif _RUNNER is not None:
+                _RUNNER.close()
         return result
 
     def _run_passes(

@@ -24,6 +24,7 @@ from curator.io import JsonlWriter, RawRow, write_bytes_atomic
 from curator.licensing.spdx import with_row_license
 from curator.recipe import Recipe
 from curator.records import InstructionRecord
+from curator.stage_inputs import setup_context
 from curator.stages import GlobalStage, RecordStage, Stage, StageResult, build_stage
 
 
@@ -146,10 +147,15 @@ class ShardRunner:
         self.work = WorkDir(work_root)
         self.stages: list[Stage] = [build_stage(config) for config in recipe.stages]
         for stage in self.stages:
-            stage.setup()
+            stage.setup(setup_context(stage.config))  # the files it needs, read here for it
         self.passes = plan_passes(self.stages)
         # A stage that scrubs outputs (the pii stage) also redacts removed records and rejected rows.
-        self.scrubber = next((s for s in self.stages if hasattr(s, "scrub_removed")), None)
+        self.scrubber = next((s for s in self.stages if s.scrubs_outputs), None)
+
+    def close(self) -> None:
+        """Let each stage release what its setup loaded (once, when this process is done)."""
+        for stage in self.stages:
+            stage.teardown()
 
     # -- pass 0 -------------------------------------------------------------------------------
     def first_pass(self, shard: int, input_index: int, rows: list[RawRow]) -> ShardReport:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from curator.quality.reasons import CHECK_OF_REASON, check_actions
 from curator.records import InstructionRecord
 from curator.report.base import Chart, Example, Outcome, ReportSection, SectionResult, Table, example_text
 from curator.report.overview import split_flag
@@ -80,22 +81,13 @@ class QualitySection(ReportSection):
 
     def _actions(self) -> dict[str, str]:
         """reason → the action its check had in this run (from the resolved recipe)."""
-        try:
-            from curator.stages.quality import CHECK_OF_REASON, QualityConfig, QualityFilter
-        except ImportError:  # pragma: no cover - the stage is part of the package
-            return {}
         actions: dict[str, str] = {}
         for config in self.stages.values():
-            stage = QualityFilter(QualityConfig.model_validate(config))
-            for reason, check in CHECK_OF_REASON.items():
-                actions.setdefault(
-                    reason, stage.action_of(check) if getattr(stage.config, check).enabled else "off"
-                )
+            for reason, action in check_actions(config).items():
+                actions.setdefault(reason, action)
         return actions
 
     def result(self) -> SectionResult:
-        from curator.stages.quality import CHECK_OF_REASON
-
         section = SectionResult(
             key=self.key,
             title=self.title,

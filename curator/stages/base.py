@@ -1,15 +1,40 @@
-"""What every stage is: a Pydantic config plus pure functions over batches of records.
+"""The stage contract: what a stage is, and everything the pipeline or an engine may ask of it.
 
-A stage never opens files and never knows which engine runs it. Record stages map a batch to
-kept + removed records. Global stages (dedup) need to see every record once, so they run as
-map → reduce → map: ``signatures`` per batch (parallel), ``reduce`` over all signatures (one
-process, compact arrays), then ``apply`` the decisions per batch (parallel).
+A stage is a Pydantic config (:class:`StageConfig`: validated, exported as JSON Schema) plus a
+:class:`Stage` built from it. Every hook the pipeline or an engine calls is declared here with a
+default, so a stage overrides only what it needs and nobody has to ask "does this stage have…?":
+
+on the config (the pipeline calls these before and after a run, without building the stage)
+  ``resolve_paths``   resolve the stage's own file paths against the recipe's folder
+  ``input_files``     the files the stage needs (eval sets): the pipeline checks and reads them
+  ``bind_sources``    learn the recipe's sources (the licence stage: each source's model terms)
+  ``modifies_text``   whether the stage may change text (licence checks of NoDerivatives data)
+  ``replaces_pii``    whether it replaces PII found in a role's turns (same checks, per role)
+  ``licence_policy`` the licence policy (intended use, rules) the stage enforces, if any
+
+on the stage (the engine calls these in each worker)
+  ``resources``       loads a model? wants a GPU? memory beyond its batches?
+  ``setup(context)``  once per worker before the first batch; ``context`` holds what the pipeline
+                      read for it (the records of its ``input_files``): a stage never opens files
+  ``teardown``        once per worker after the last batch
+  ``scrubs_outputs``, ``scrub_removed``, ``scrub_rejected``: keep removed records and rejected
+                      rows free of what the stage hides (the PII stage); default: unchanged
+  ``audit``, ``audit_reason``, ``audit_options``: how ``curator audit`` runs the stage
+
+Record stages judge each record alone: ``check(record)`` (or ``judge(batch)`` for batched work)
+returns keep (None) or what it found: a reason code, a :class:`Reason` (code, detail, action) or
+a :class:`Verdict` (several reasons, a changed record). The base class applies the actions
+(``drop`` → removed/<stage>.jsonl, ``tag`` → ``<stage>:<reason>`` in quality_flags, ``keep`` →
+nothing), counts removed and tagged records, and never loses one. Global stages (dedup) need every
+record once, so they run as map → reduce → map: ``signatures`` per batch (parallel), ``reduce``
+over all signatures (one process, compact arrays), then ``apply`` per batch, which returns the
+same verdicts through :meth:`Stage.settle`.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Generic, Literal, TypeVar
@@ -20,6 +45,63 @@ from curator.config_types import SafeName
 from curator.records import InstructionRecord
 
 Action = Literal["drop", "tag"]
+ReasonAction = Literal["drop", "tag", "keep"]
+# Values of an action option (top level, per role or per check) that change a record's text.
+TEXT_CHANGING_ACTIONS = ("redact", "pseudonymise", "fix")
+
+
+def sets_text_changing_action(config: BaseModel) -> bool:
+    """Whether any option of ``config``, at any depth, is a text-changing action (redact, fix, …)."""
+
+    def values(value: Any) -> Any:
+        if isinstance(value, dict):
+            for item in value.values():
+                yield from values(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from values(item)
+        else:
+            yield value
+
+    return any(v in TEXT_CHANGING_ACTIONS for v in values(config.model_dump()))
+
+
+@dataclass(frozen=True, slots=True)
+class StageInput:
+    """Files a stage needs besides the records (decontamination's eval sets), declared by its
+    config. The pipeline checks them before the run and reads them for the stage's ``setup``."""
+
+    name: str  # how errors, reports and provenance.source name it
+    paths: tuple[str, ...]  # files, folders, globs or URLs, relative to base_dir
+    base_dir: Path
+    format: str = "auto"
+    columns: Mapping[str, str] = field(default_factory=dict)
+    what: str = "input"  # what errors call it: "eval set"
+
+
+@dataclass(slots=True)
+class InputRecords:
+    """One StageInput as the pipeline read it."""
+
+    records: list[InstructionRecord] = field(default_factory=list)
+    skipped: int = 0  # rows that were not valid records
+
+
+@dataclass(slots=True)
+class SetupContext:
+    """What the pipeline hands a stage at setup: the records of each of its ``input_files``, in
+    the same order."""
+
+    inputs: list[InputRecords] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Resources:
+    """What a stage asks of the worker it runs in (engines may place or size workers by it)."""
+
+    loads_model: bool = False  # setup loads a model (seconds, and memory per worker)
+    wants_gpu: bool = False  # runs faster with a GPU, if the engine has one
+    memory_mb: int = 0  # rough memory per worker beyond the batches, 0: negligible
 
 
 class StageConfig(BaseModel):
@@ -40,8 +122,31 @@ class StageConfig(BaseModel):
 
     def resolve_paths(self, base_dir: Path) -> StageConfig:
         """This config with its input files (eval sets, word lists) resolved against the recipe's
-        folder and checked; the pipeline calls it before a run. Stages without files: itself."""
+        folder; the pipeline calls it before a run. Stages without files: itself."""
         return self
+
+    def input_files(self) -> list[StageInput]:
+        """Files the pipeline must read for this stage (after ``resolve_paths``). Default: none."""
+        return []
+
+    def bind_sources(self, sources: Iterable[Any]) -> None:
+        """Called with the recipe's sources whenever they are validated or filled from dataset
+        cards. Default: the stage does not need them."""
+
+    def modifies_text(self) -> bool:
+        """Whether this stage may change a kept record's text. Default: some action option of the
+        config is redact, pseudonymise or fix."""
+        return sets_text_changing_action(self)
+
+    def replaces_pii(self, role: str) -> bool:
+        """Whether PII found in ``role``'s turns is replaced in the text. Default: no."""
+        return False
+
+    def licence_policy(self) -> dict[str, Any] | None:
+        """The licence policy this stage enforces, for the manifest (``intended_use``: commercial or
+        research, ``rules``, ``allow``, ``deny``); None: not a licence policy. The run's licence
+        summary and its mixtures follow the first stage that has one."""
+        return None
 
 
 @dataclass(slots=True)
@@ -60,14 +165,51 @@ class StageResult:
     tagged: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One thing a stage found in a record: a reason code, optional detail (written with a
+    removal), and what to do about it (None: the stage's configured ``action``)."""
+
+    code: str
+    detail: dict[str, Any] | None = None
+    action: ReasonAction | None = None
+
+
+@dataclass(slots=True)
+class Verdict:
+    """A stage's judgement of one record.
+
+    ``reasons`` are applied in order: a ``tag`` adds a flag, a ``keep`` nothing, and the first
+    ``drop`` removes the record (with the flags of the tags before it) and ends the list.
+    ``record`` replaces the input record (a changed copy); ``modified`` says the stage changed the
+    record's text (a kept record is then counted as tagged, even without a flag).
+    """
+
+    reasons: list[Reason] = field(default_factory=list)
+    record: InstructionRecord | None = None
+    modified: bool = False
+
+
+# What a record stage may return per record: keep (None), a reason code (the stage's action), a
+# Reason, or a Verdict.
+Judgement = Verdict | Reason | str | None
+
 C = TypeVar("C", bound=StageConfig)
 
 
 class Stage(ABC, Generic[C]):
-    """Base of all stages. ``setup`` loads heavy resources once per worker process."""
+    """Base of all stages: the hooks an engine calls, with their defaults."""
 
     kind: ClassVar[Literal["record", "global"]]
     config_model: ClassVar[type[StageConfig]]
+    # curator audit: False leaves the stage out (with audit_reason); audit_options are the options
+    # it runs with there (before --set), e.g. the PII stage's fast pattern-only mode.
+    audit: ClassVar[bool] = True
+    audit_reason: ClassVar[str] = "left out of audits by the stage"
+    audit_options: ClassVar[dict[str, Any] | None] = None
+    # True: the engine passes every removed record and rejected row through scrub_removed /
+    # scrub_rejected before writing them (the first such stage of a recipe does it).
+    scrubs_outputs: ClassVar[bool] = False
 
     def __init__(self, config: C) -> None:
         self.config = config
@@ -76,28 +218,79 @@ class Stage(ABC, Generic[C]):
     def name(self) -> str:
         return self.config.stage_name
 
-    def setup(self) -> None:
-        """Load models or build tables; called once in each process before the first batch."""
+    def resources(self) -> Resources:
+        """What this stage needs from a worker. Default: nothing special."""
+        return Resources()
 
-    def route(self, result: StageResult, record: InstructionRecord, reason: str | None, detail=None) -> None:
-        """Keep, tag or remove ``record`` according to the stage's action."""
-        if reason is None:
+    def setup(self, context: SetupContext | None = None) -> None:
+        """Load models or build tables; called once in each worker before the first batch, with the
+        records the pipeline read for the config's ``input_files``. Stages that need no files may
+        also set up lazily on their first batch, so a library caller can skip this call."""
+
+    def teardown(self) -> None:
+        """Release what ``setup`` loaded; called once in each worker after its last batch."""
+
+    def scrub_removed(self, records: list[InstructionRecord]) -> list[InstructionRecord]:
+        """Removed records (of any stage) as they may be written. Default: unchanged."""
+        return records
+
+    def scrub_rejected(self, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Rejected rows as they may be written. Default: unchanged."""
+        return entries
+
+    # -- applying judgements --------------------------------------------------------------------
+    def settle(self, batch: Sequence[InstructionRecord], judgements: Iterable[Judgement]) -> StageResult:
+        """Keep, tag or remove each record of ``batch`` by its judgement (one per record, in order)."""
+        result = StageResult()
+        for record, judgement in zip(batch, judgements, strict=True):
+            self._settle_one(result, record, judgement)
+        return result
+
+    def _settle_one(self, result: StageResult, record: InstructionRecord, judgement: Judgement) -> None:
+        if judgement is None:
             result.kept.append(record)
-        elif self.config.action == "tag":
-            record.annotations.quality_flags.append(f"{self.name}:{reason}")
-            result.kept.append(record)
-            result.tagged += 1
+            return
+        if isinstance(judgement, str):
+            verdict = Verdict([Reason(judgement)])
+        elif isinstance(judgement, Reason):
+            verdict = Verdict([judgement])
         else:
-            result.removed.append(Removal(record, reason, detail))
+            verdict = judgement
+        if verdict.record is not None:
+            record = verdict.record
+        flags: list[str] = []
+        for reason in verdict.reasons:
+            action = reason.action or self.config.action
+            if action == "drop":
+                record.annotations.quality_flags.extend(flags)
+                result.removed.append(Removal(record, reason.code, reason.detail))
+                return
+            if action == "tag":
+                flags.append(f"{self.name}:{reason.code}")
+            elif action != "keep":
+                raise ValueError(f"stage {self.name!r}: reason {reason.code!r} has no action {action!r}")
+        record.annotations.quality_flags.extend(flags)
+        result.kept.append(record)
+        if flags or verdict.modified:
+            result.tagged += 1
 
 
 class RecordStage(Stage[C]):
-    """A stage that decides each record on its own."""
+    """A stage that decides each record on its own: define ``check`` (one record) or ``judge``
+    (a whole batch at once, e.g. one model call); ``process`` applies the judgements."""
 
     kind = "record"
 
-    @abstractmethod
-    def process(self, batch: list[InstructionRecord]) -> StageResult: ...
+    def process(self, batch: list[InstructionRecord]) -> StageResult:
+        return self.settle(batch, self.judge(batch))
+
+    def judge(self, batch: list[InstructionRecord]) -> Iterable[Judgement]:
+        """One judgement per record of ``batch``, in order. Default: ``check`` on each."""
+        return [self.check(record) for record in batch]
+
+    def check(self, record: InstructionRecord) -> Judgement:
+        """Keep (None) or what was found in ``record``; it may annotate the record."""
+        raise NotImplementedError(f"{type(self).__name__} defines neither check() nor judge()")
 
 
 class GlobalStage(Stage[C]):
@@ -115,4 +308,4 @@ class GlobalStage(Stage[C]):
 
     @abstractmethod
     def apply(self, batch: list[InstructionRecord], decisions: Any) -> StageResult:
-        """Map: keep, tag or remove each record of the batch by its decisions."""
+        """Map: keep, tag or remove each record of the batch by its decisions (via ``settle``)."""

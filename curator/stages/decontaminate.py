@@ -13,7 +13,9 @@ with ``action: tag``); the removal's detail names the eval items and the first s
 
 Eval sets are files in any supported format (read and adapted like sources; ``format: auto``
 detects it). The recipe's relative paths resolve against its folder (``resolve_paths``, called
-by the pipeline before the run). :func:`find_contamination` is the same check as a library call.
+by the pipeline before the run). The stage never opens them: it declares them (``input_files``),
+the pipeline checks and reads them and hands their records to ``setup``.
+:func:`find_contamination` is the same check as a library call.
 """
 
 from __future__ import annotations
@@ -27,9 +29,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from curator.dedup.shingles import MAX_N, shingle_hashes
-from curator.errors import InputError
 from curator.records import InstructionRecord
-from curator.stages.base import RecordStage, StageConfig, StageResult
+from curator.stages.base import Reason, RecordStage, SetupContext, StageConfig, StageInput
 from curator.stages.text import Normalization, TextField, normalize, select_text
 
 REASON = "eval_overlap"
@@ -88,20 +89,17 @@ class DecontaminateConfig(StageConfig):
     _base_dir: Path | None = PrivateAttr(default=None)
 
     def resolve_paths(self, base_dir: Path) -> DecontaminateConfig:
-        """A copy whose eval paths resolve against ``base_dir``; InputError if one names nothing."""
-        from curator.io import check_readable, expand_paths
-
+        """A copy whose eval paths resolve against ``base_dir`` (the pipeline checks they exist)."""
         resolved = self.model_copy(deep=True)
         resolved._base_dir = Path(base_dir)
-        for eval_set in self.evals:
-            for pattern in eval_set.paths:
-                try:
-                    for path in expand_paths(pattern, resolved._base_dir):
-                        check_readable(path)
-                except InputError as exc:
-                    where = f"stage {self.stage_name!r}: eval set {eval_set.label!r}"
-                    raise InputError(f"{where}: {exc}") from None
         return resolved
+
+    def input_files(self) -> list[StageInput]:
+        """The eval sets, for the pipeline to check and read (handed back at ``setup``)."""
+        return [
+            StageInput(e.label, tuple(e.paths), self.base_dir, e.format, dict(e.columns), what="eval set")
+            for e in self.evals
+        ]
 
     @property
     def base_dir(self) -> Path:
@@ -181,61 +179,46 @@ class ContaminationIndex:
         return result
 
 
-def load_eval_items(
-    config: DecontaminateConfig,
-) -> tuple[list[EvalItem], list[str], dict[str, int]]:
-    """Every eval item of the config's sets: (items, their normalised texts, rows skipped per set)."""
-    from curator.formats import get_format
-    from curator.ingest import adapt_row, detect_file_format
-    from curator.io import display_path, expand_paths, iter_rows
-
-    items: list[EvalItem] = []
-    texts: list[str] = []
-    skipped: dict[str, int] = {}
-    for eval_set in config.evals:
-        label = eval_set.label
-        skipped[label] = 0
-        for pattern in eval_set.paths:
-            for path in expand_paths(pattern, config.base_dir):
-                display = display_path(path, config.base_dir)
-                name = eval_set.format
-                if name == "auto":
-                    name = detect_file_format(path, display, eval_set.columns)
-                adapter = get_format(name)
-                for raw in iter_rows(path, display):
-                    record = adapt_row(raw, adapter, eval_set.columns, {"source": label, "file": display})
-                    if not isinstance(record, InstructionRecord):
-                        skipped[label] += 1
-                        continue
-                    provenance = record.provenance
-                    items.append(EvalItem(label, record.id, provenance.original_id, provenance.row))
-                    texts.append(
-                        normalize(select_text(record, config.eval_text), _words_only(config.normalization))
-                    )
-    return items, texts, skipped
-
-
 class Decontaminate(RecordStage[DecontaminateConfig]):
     config_model = DecontaminateConfig
 
-    def setup(self) -> None:
-        if getattr(self, "_index", None) is not None:
+    def __init__(self, config: DecontaminateConfig) -> None:
+        super().__init__(config)
+        self._index: ContaminationIndex | None = None
+
+    def setup(self, context: SetupContext | None = None) -> None:
+        """Index the eval sets the pipeline read (``context.inputs``, in ``input_files`` order)."""
+        if self._index is not None:
             return
-        self._items, texts, self._skipped = load_eval_items(self.config)
+        if context is None:
+            raise RuntimeError(
+                f"stage {self.name!r} needs its eval sets: call setup(context) with the records the "
+                "pipeline read for config.input_files() (curator.stage_inputs.setup_context)"
+            )
+        options = _words_only(self.config.normalization)
+        self._items: list[EvalItem] = []
+        self._skipped: dict[str, int] = {}
+        texts: list[str] = []
+        for spec, read in zip(self.config.input_files(), context.inputs, strict=True):
+            self._skipped[spec.name] = read.skipped
+            for record in read.records:
+                provenance = record.provenance
+                self._items.append(EvalItem(spec.name, record.id, provenance.original_id, provenance.row))
+                texts.append(normalize(select_text(record, self.config.eval_text), options))
         self._index = ContaminationIndex(texts, self.config.ngram, self.config.min_words)
 
-    def process(self, batch: list[InstructionRecord]) -> StageResult:
-        if getattr(self, "_index", None) is None:
+    def judge(self, batch: list[InstructionRecord]) -> list[Reason | None]:
+        if self._index is None:
             self.setup()
+        assert self._index is not None
         c = self.config
         options = _words_only(c.normalization)
-        texts = [normalize(select_text(record, c.text), options) for record in batch]
-        matches = self._index.match(texts)
-        result = StageResult()
+        matches = self._index.match([normalize(select_text(record, c.text), options) for record in batch])
+        judgements: list[Reason | None] = []
         for position, record in enumerate(batch):
             match = matches.get(position)
             if match is None:
-                result.kept.append(record)
+                judgements.append(None)
                 continue
             hits = [self._describe(self._items[i]) for i in match.items]
             record.annotations.extra[self.name] = {
@@ -249,8 +232,8 @@ class Decontaminate(RecordStage[DecontaminateConfig]):
                 "shared_ngrams": match.shared_ngrams,
                 "first_match": match.first,
             }
-            self.route(result, record, REASON, detail)
-        return result
+            judgements.append(Reason(REASON, detail))
+        return judgements
 
     @staticmethod
     def _describe(item: EvalItem) -> dict[str, Any]:
@@ -259,6 +242,7 @@ class Decontaminate(RecordStage[DecontaminateConfig]):
     def summary(self) -> dict[str, Any]:
         """The eval side: items per set, items too short to check, rows that were not records."""
         self.setup()
+        assert self._index is not None
         per_set: dict[str, int] = {}
         for item in self._items:
             per_set[item.set] = per_set.get(item.set, 0) + 1

@@ -19,11 +19,11 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from curator.dedup.decisions import ClusterDecisions, apply_decisions, cluster_decisions
+from curator.dedup.decisions import ClusterDecisions, cluster_decisions, duplicate_details
 from curator.dedup.ids import ids_at_parts, pack_ids, take_parts
 from curator.dedup.keep import KeepPolicy, keep_values
 from curator.records import InstructionRecord
-from curator.stages.base import GlobalStage, StageConfig, StageResult
+from curator.stages.base import GlobalStage, Reason, StageConfig, StageResult
 from curator.stages.text import Normalization, TextField, normalize, select_text
 
 _DIGEST_BYTES = 16
@@ -102,4 +102,5 @@ class ExactDedup(GlobalStage[ExactDedupConfig]):
         )
 
     def apply(self, batch: list[InstructionRecord], decisions: ClusterDecisions) -> StageResult:
-        return apply_decisions(self, batch, decisions, REASON)
+        details = duplicate_details(batch, decisions, self.name)
+        return self.settle(batch, [None if d is None else Reason(REASON, d) for d in details])

@@ -48,7 +48,7 @@ from curator.langid.backends import BACKENDS, Backend, Detection, ModelUnavailab
 from curator.langid.codes import expand_codes, same_group
 from curator.langid.prepare import MAX_DETECT_CHARS, Prepared, prepare, script_pieces
 from curator.records import InstructionRecord
-from curator.stages.base import RecordStage, Removal, StageConfig, StageResult
+from curator.stages.base import Judgement, Reason, RecordStage, Resources, SetupContext, StageConfig, Verdict
 
 BackendName = Literal["cascade", "fasttext", "langdetect", "lingua"]
 Policy = Literal["keep", "tag", "drop"]
@@ -141,7 +141,10 @@ class LanguageStage(RecordStage[LanguageConfig]):
         self.allowed = expand_codes(config.allowed) if config.allowed is not None else None
         self.backend: Backend | None = None
 
-    def setup(self) -> None:
+    def resources(self) -> Resources:
+        return Resources(loads_model=self.config.backend != "langdetect", memory_mb=300)
+
+    def setup(self, context: SetupContext | None = None) -> None:
         if self.backend is None:
             c = self.config
             options: dict = {}
@@ -219,26 +222,26 @@ class LanguageStage(RecordStage[LanguageConfig]):
         return annotation
 
     # -- policy ------------------------------------------------------------------------------
-    def process(self, batch: list[InstructionRecord]) -> StageResult:
-        result = StageResult()
-        for record, annotation in zip(batch, self.annotate(batch), strict=True):
-            reasons = self.reasons(record, annotation)
-            drop = next((reason for reason, policy in reasons if policy == "drop"), None)
-            if drop is not None:
-                detail = {
-                    "language": record.annotations.language,
-                    "score": record.annotations.language_score,
-                    "user": annotation["user"],
-                    "assistant": annotation["assistant"],
-                }
-                result.removed.append(Removal(record, drop, detail))
-                continue
-            flags = [reason for reason, policy in reasons if policy == "tag"]
-            if flags:
-                record.annotations.quality_flags.extend(f"{self.name}:{reason}" for reason in flags)
-                result.tagged += 1
-            result.kept.append(record)
-        return result
+    def judge(self, batch: list[InstructionRecord]) -> list[Judgement]:
+        return [
+            self._judgement(record, annotation)
+            for record, annotation in zip(batch, self.annotate(batch), strict=True)
+        ]
+
+    def _judgement(self, record: InstructionRecord, annotation: dict) -> Judgement:
+        """A rule whose policy is drop removes the record (and it gets no flags); otherwise each
+        rule met tags (or, with policy keep, only annotates)."""
+        reasons = self.reasons(record, annotation)
+        drop = next((reason for reason, policy in reasons if policy == "drop"), None)
+        if drop is not None:
+            detail = {
+                "language": record.annotations.language,
+                "score": record.annotations.language_score,
+                "user": annotation["user"],
+                "assistant": annotation["assistant"],
+            }
+            return Reason(drop, detail, "drop")
+        return Verdict([Reason(reason, action=policy) for reason, policy in reasons])
 
     def reasons(self, record: InstructionRecord, annotation: dict) -> list[tuple[str, Policy]]:
         """(reason, policy) for every rule the record meets, in the module's order."""

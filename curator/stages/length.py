@@ -12,7 +12,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from curator.records import InstructionRecord
-from curator.stages.base import RecordStage, StageConfig, StageResult
+from curator.stages.base import RecordStage, StageConfig
 
 
 class LengthFilterConfig(StageConfig):
@@ -35,11 +35,8 @@ class LengthFilter(RecordStage[LengthFilterConfig]):
     audit: ClassVar[bool] = False
     audit_reason: ClassVar[str] = "the quality stage covers empty and length checks"
 
-    def process(self, batch: list[InstructionRecord]) -> StageResult:
-        result = StageResult()
-        for record in batch:
-            self.route(result, record, self.reason(record))
-        return result
+    def check(self, record: InstructionRecord) -> str | None:
+        return self.reason(record)
 
     def reason(self, record: InstructionRecord) -> str | None:
         """The first failed check's reason code, or None when the record passes."""

@@ -14,7 +14,7 @@ the manifest's ``licences`` section and each mixture's card.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, PrivateAttr, field_validator
 
@@ -22,7 +22,8 @@ from curator.licensing.policy import DEFAULT_RULES, Policy, Rule, Verdict, evalu
 from curator.licensing.spdx import normalize_license
 from curator.licensing.terms import ModelTerms, resolve_terms
 from curator.records import InstructionRecord
-from curator.stages.base import RecordStage, Removal, StageConfig, StageResult
+from curator.stages.base import Judgement, Reason, RecordStage, SetupContext, StageConfig
+from curator.stages.base import Verdict as StageVerdict
 
 _RULE_HELP = "drop, tag (keep and flag) or allow; default depends on intended_use"
 
@@ -73,7 +74,7 @@ class LicenceConfig(StageConfig):
         return keys
 
     def bind_sources(self, sources: Iterable[Any]) -> None:
-        """Remember each source's model and terms (called by the recipe when it is validated)."""
+        """Remember each source's model and terms (called with the recipe's sources)."""
         self._source_terms = {s.name: resolve_terms(s.generated_by, s.model_terms) for s in sources}
         self._source_generators = {s.name: s.generated_by for s in sources}
 
@@ -88,6 +89,15 @@ class LicenceConfig(StageConfig):
             list_action=self.action,
         )
 
+    def licence_policy(self) -> dict[str, Any]:
+        """For the manifest's ``licences.policy``."""
+        return {
+            "intended_use": self.intended_use,
+            "rules": self.policy().rules,
+            "allow": self.allow,
+            "deny": self.deny,
+        }
+
     def terms_for(self, source: str, generated_by: str | None) -> ModelTerms | None:
         if source in self._source_terms and self._source_generators.get(source) == generated_by:
             return self._source_terms[source]
@@ -96,17 +106,24 @@ class LicenceConfig(StageConfig):
 
 class LicenceStage(RecordStage[LicenceConfig]):
     config_model = LicenceConfig
+    # Commercial use is the strictest reading: in an audit every licence issue shows up (as a flag).
+    audit_options: ClassVar[dict[str, Any] | None] = {"intended_use": "commercial"}
 
-    def setup(self) -> None:
-        self._policy = self.config.policy()
+    def __init__(self, config: LicenceConfig) -> None:
+        super().__init__(config)
+        self._policy: Policy | None = None
         self._cache: dict[tuple[str | None, str | None, str], tuple[Verdict, dict[str, Any]]] = {}
+
+    def setup(self, context: SetupContext | None = None) -> None:
+        self._policy = self.config.policy()
+        self._cache = {}
 
     def verdict(self, record: InstructionRecord) -> tuple[Verdict, dict[str, Any]]:
         prov = record.provenance
         key = (prov.license, prov.generated_by, prov.source)
         cached = self._cache.get(key)
         if cached is None:
-            if not hasattr(self, "_policy"):
+            if self._policy is None:
                 self.setup()
             terms = self.config.terms_for(prov.source, prov.generated_by)
             verdict = evaluate(prov.license, terms, self._policy)
@@ -114,26 +131,19 @@ class LicenceStage(RecordStage[LicenceConfig]):
             cached = self._cache[key] = (verdict, annotation)
         return cached
 
-    def process(self, batch: list[InstructionRecord]) -> StageResult:
-        result = StageResult()
-        name = self.name
-        for record in batch:
-            verdict, annotation = self.verdict(record)
-            record.annotations.extra["licence"] = dict(annotation)
-            reason = verdict.drop_reason
-            if reason is not None:
-                result.removed.append(_removal(record, reason, verdict))
-                continue
-            tags = verdict.tags
-            if tags:
-                record.annotations.quality_flags.extend(f"{name}:{tag}" for tag in tags)
-                result.tagged += 1
-            result.kept.append(record)
-        return result
+    def check(self, record: InstructionRecord) -> Judgement:
+        """The policy decides: its first blocking issue removes the record, otherwise its issues
+        that need attention are flags."""
+        verdict, annotation = self.verdict(record)
+        record.annotations.extra["licence"] = dict(annotation)
+        reason = verdict.drop_reason
+        if reason is not None:
+            return Reason(reason, _removal_detail(reason, verdict), "drop")
+        return StageVerdict([Reason(tag, action="tag") for tag in verdict.tags])
 
 
-def _removal(record: InstructionRecord, reason: str, verdict: Verdict) -> Removal:
+def _removal_detail(reason: str, verdict: Verdict) -> dict[str, Any]:
     detail: dict[str, Any] = {"license": verdict.license, "issues": sorted(verdict.issues)}
     if verdict.terms is not None and reason == "model_terms":
         detail["model_terms"] = verdict.terms.name
-    return Removal(record, reason, detail)
+    return detail

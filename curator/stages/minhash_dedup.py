@@ -52,13 +52,13 @@ from curator.dedup.cluster import (
     unique_sorted,
     unpack_pairs,
 )
-from curator.dedup.decisions import ClusterDecisions, apply_decisions, cluster_decisions
+from curator.dedup.decisions import ClusterDecisions, cluster_decisions, duplicate_details
 from curator.dedup.ids import ids_at_parts, pack_ids, take_parts
 from curator.dedup.keep import KeepPolicy, keep_values
 from curator.dedup.minhash import band_keys, optimal_bands, signatures
 from curator.dedup.shingles import MAX_N, ShingleKind, fmix64, shingle
 from curator.records import InstructionRecord
-from curator.stages.base import GlobalStage, StageConfig, StageResult
+from curator.stages.base import GlobalStage, Reason, StageConfig, StageResult
 from curator.stages.text import Normalization, TextField, normalize, select_text
 
 REASON = "near_duplicate"
@@ -267,7 +267,8 @@ class MinHashDedup(GlobalStage[MinHashDedupConfig]):
 
     # -- map -------------------------------------------------------------------------------------
     def apply(self, batch: list[InstructionRecord], decisions: ClusterDecisions) -> StageResult:
-        return apply_decisions(self, batch, decisions, REASON)
+        details = duplicate_details(batch, decisions, self.name)
+        return self.settle(batch, [None if d is None else Reason(REASON, d) for d in details])
 
 
 def _implied_pairs(

@@ -44,9 +44,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from curator.quality import checks
 from curator.quality.checks import Finding
+from curator.quality.reasons import CHARACTER_CHECKS, CHECK_NAMES, CHECK_OF_REASON, REASONS  # noqa: F401 (re-exported)
 from curator.quality.turns import Turns, split_turns
 from curator.records import InstructionRecord
-from curator.stages.base import RecordStage, Removal, StageConfig, StageResult
+from curator.stages.base import Judgement, Reason, RecordStage, StageConfig, Verdict
 
 CheckAction = Literal["drop", "tag"]
 FixAction = Literal["drop", "tag", "fix"]
@@ -236,24 +237,11 @@ class QualityConfig(StageConfig):
         return self
 
 
-CHECK_NAMES: tuple[str, ...] = tuple(
-    n for n in QualityConfig.model_fields if n not in StageConfig.model_fields
+# The checks' names and reason codes live with the checks (plain data that reports read).
+assert tuple(n for n in QualityConfig.model_fields if n not in StageConfig.model_fields) == CHECK_NAMES, (
+    "curator.quality.reasons.CHECK_NAMES must list QualityConfig's checks in order"
 )
-_CHARACTER_CHECKS = ("control_chars", "mojibake")
-
-# Every reason code, by the check that gives it (reports group reasons with this).
-REASONS: dict[str, tuple[str, ...]] = {
-    **{name: (name,) for name in CHECK_NAMES},
-    "empty": ("empty_output", "empty_instruction"),
-    "length": tuple(
-        f"{kind}_too_{size}_{unit}"
-        for kind in ("output", "instruction")
-        for size in ("short", "long")
-        for unit in ("words", "chars")
-    ),
-    "repetition": ("repeated_lines", "repeated_ngrams"),
-}
-CHECK_OF_REASON: dict[str, str] = {reason: check for check, reasons in REASONS.items() for reason in reasons}
+_CHARACTER_CHECKS = CHARACTER_CHECKS
 
 
 def _normalised(values: list[str]) -> list[str]:
@@ -287,36 +275,27 @@ class QualityFilter(RecordStage[QualityConfig]):
         """drop, tag or fix: the check's own action, else the stage's."""
         return getattr(self.config, check).action or self.config.action
 
-    # -- routing ---------------------------------------------------------------------------------
-    def process(self, batch: list[InstructionRecord]) -> StageResult:
-        result = StageResult()
-        for record in batch:
-            flags: list[str] = []
-            removal = self._character_checks(record, flags)
-            if removal is None:
-                turns = split_turns(record)
-                for name, check, action in self._plan:
-                    finding = check(turns)
-                    if finding is None:
-                        continue
-                    if action == "drop":
-                        removal = (name, finding)
-                        break
-                    if action == "fix" and self._fix(name, record, turns, finding):
-                        continue
-                    flags.append(finding.reason)
-            if flags:
-                record.annotations.quality_flags.extend(f"{self.name}:{reason}" for reason in flags)
-            if removal is not None:
-                name, finding = removal
-                result.removed.append(
-                    Removal(record, finding.reason, {"check": name, **(finding.detail or {})})
-                )
-            else:
-                result.kept.append(record)
-                if flags:
-                    result.tagged += 1
-        return result
+    # -- judging ---------------------------------------------------------------------------------
+    def check(self, record: InstructionRecord) -> Judgement:
+        """Checks in order: fixes are made in place, tags collect, the first drop ends the list."""
+        reasons: list[Reason] = []
+        removal = self._character_checks(record, reasons)
+        if removal is None:
+            turns = split_turns(record)
+            for name, run_check, action in self._plan:
+                finding = run_check(turns)
+                if finding is None:
+                    continue
+                if action == "drop":
+                    removal = (name, finding)
+                    break
+                if action == "fix" and self._fix(name, record, turns, finding):
+                    continue
+                reasons.append(Reason(finding.reason, action="tag"))
+        if removal is not None:
+            name, finding = removal
+            reasons.append(Reason(finding.reason, {"check": name, **(finding.detail or {})}, "drop"))
+        return Verdict(reasons) if reasons else None
 
     def findings(self, record: InstructionRecord) -> list[Finding]:
         """What every enabled check finds in ``record``, whatever the actions; changes nothing."""
@@ -335,7 +314,7 @@ class QualityFilter(RecordStage[QualityConfig]):
                 found.append(finding)
         return found
 
-    def _character_checks(self, record: InstructionRecord, flags: list[str]) -> tuple[str, Finding] | None:
+    def _character_checks(self, record: InstructionRecord, flags: list[Reason]) -> tuple[str, Finding] | None:
         """control_chars and mojibake, over every message; fixes are made in place."""
         for name in _CHARACTER_CHECKS:
             if not getattr(self.config, name).enabled:
@@ -353,7 +332,7 @@ class QualityFilter(RecordStage[QualityConfig]):
                     repair = "removed_control_chars" if name == "control_chars" else "fixed_mojibake"
                     record.annotations.repairs.append(f"{repair}:messages[{index}]")
                 elif not flagged:  # tag, or a fix that cannot be made
-                    flags.append(finding.reason)
+                    flags.append(Reason(finding.reason, action="tag"))
                     flagged = True
         return None
 
