@@ -1,11 +1,12 @@
 """The `curator` command. Thin: parse arguments, call the library, print results.
 
-User errors (CuratorError) print one line and exit 2; `validate` exits 1 when it finds bad rows.
+Every failure prints one ``error:`` line with a documented exit code (see ``curator.errors``).
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,23 +15,50 @@ from typing import Any, TypeVar
 import click
 
 import curator
-from curator.errors import CuratorError
+from curator.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_IO, EXIT_USER, CuratorError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def user_errors(function: F) -> F:
-    """Print a CuratorError as one line on stderr and exit 2, never a traceback."""
+    """Print any failure as one ``error:`` line on stderr with its exit code, never a traceback.
+
+    ``--debug`` (or CURATOR_DEBUG=1) lets unexpected exceptions through with their traceback.
+    """
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return function(*args, **kwargs)
         except CuratorError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
+            _fail(str(exc), EXIT_USER)
+        except OSError as exc:
+            if _debugging():
+                raise
+            where = f"{exc.filename}: " if exc.filename else "the system refused: "
+            _fail(f"{where}{exc.strerror or exc}", EXIT_IO)
+        except KeyboardInterrupt:
+            _fail("interrupted; run the same command again to resume", EXIT_INTERRUPTED)
+        except Exception as exc:
+            if _debugging():
+                raise
+            first = (str(exc).splitlines() or [""])[0][:300]
+            _fail(
+                f"internal error ({type(exc).__name__}: {first}); rerun with --debug for the traceback "
+                "and please report it",
+                EXIT_INTERNAL,
+            )
 
     return wrapper  # type: ignore[return-value]
+
+
+def _debugging() -> bool:
+    return os.environ.get("CURATOR_DEBUG", "") not in ("", "0")
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
 
 
 def parse_columns(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -53,8 +81,16 @@ COLUMNS_OPTION = click.option(
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(curator.__version__, prog_name="curator")
-def cli() -> None:
-    """Curate instruction-tuning data into clean, documented, licence-checked mixtures."""
+@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
+def cli(debug: bool) -> None:
+    """Curate instruction-tuning data into clean, documented, licence-checked mixtures.
+
+    Exit codes: 0 done; 1 validate found bad rows; 2 user error (recipe, input, arguments, run
+    folder); 3 the system refused (disk full, permission denied, read-only); 4 internal error;
+    130 interrupted.
+    """
+    if debug:
+        os.environ["CURATOR_DEBUG"] = "1"
 
 
 @cli.command()

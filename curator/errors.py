@@ -1,6 +1,17 @@
-"""Errors a user can act on. The CLI prints them as one line, never a traceback."""
+"""Errors a user can act on, and the exit codes of the `curator` command.
+
+The CLI prints every failure as one ``error:`` line, never a traceback (``--debug`` shows it).
+"""
 
 from __future__ import annotations
+
+# Exit codes of the `curator` command (documented in the README).
+EXIT_OK = 0
+EXIT_BAD_ROWS = 1  # `curator validate` found rows that are not records
+EXIT_USER = 2  # a CuratorError: recipe, input, arguments, run folder
+EXIT_IO = 3  # the system refused: disk full, permission denied, read-only file system
+EXIT_INTERNAL = 4  # a bug: please report it (with the --debug traceback)
+EXIT_INTERRUPTED = 130  # Ctrl-C / SIGINT
 
 
 class CuratorError(Exception):
