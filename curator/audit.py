@@ -35,6 +35,7 @@ from pydantic import BaseModel, ValidationError
 
 from curator.errors import CuratorError
 from curator.recipe import LoadedRecipe, parse_recipe
+from curator.run import Manifest, RunFolder
 from curator.stages import STAGES, StageConfig
 
 AUDIT_RECIPE = "audit_recipe.yaml"
@@ -206,9 +207,14 @@ def default_workers() -> int:
 @dataclass(slots=True)
 class AuditResult:
     out_dir: Path
-    manifest: dict[str, Any]
+    run: Manifest  # the manifest as written
     plan: AuditPlan
     recipe_path: Path
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """The manifest as plain JSON (what manifest.json holds)."""
+        return self.run.to_json()
 
 
 def run_audit(
@@ -257,7 +263,7 @@ def run_audit(
     if plan.skipped:
         header += "".join(f"# left out: {t}: {why}\n" for t, why in plan.skipped.items())
     recipe_path.write_text(header + text, encoding="utf-8")
-    return AuditResult(out_dir, result.manifest, plan, recipe_path)
+    return AuditResult(out_dir, result.run, plan, recipe_path)
 
 
 def top_flags(out_dir: Path, limit: int = 12) -> list[str]:
@@ -265,7 +271,7 @@ def top_flags(out_dir: Path, limit: int = 12) -> list[str]:
     import orjson
 
     try:
-        document = orjson.loads((out_dir / "report.json").read_bytes())
+        document = orjson.loads(RunFolder(out_dir).report_json.read_bytes())
     except (OSError, ValueError):
         return []
     for section in document.get("sections", []):

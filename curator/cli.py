@@ -144,10 +144,10 @@ def run(
             ray_address=ray_address,
         )
     if not quiet:
-        print_summary(result.manifest, out_dir)
+        print_summary(result.run, out_dir)
         from curator.provenance import summary_lines
 
-        for line in summary_lines(result.manifest):  # licence conflicts, mixtures
+        for line in summary_lines(result.run):  # licence conflicts, mixtures
             click.echo(line)
     if loaded.recipe.validation is not None:  # train a model per mixture + the baseline, then rank them
         from curator.train.commands import after_run, scorecard_text
@@ -222,7 +222,7 @@ def convert(
 @click.option("--check", is_flag=True, help="Exit 1 if the files differ from the models instead of writing.")
 @user_errors
 def schema(out_dir: Path, check: bool) -> None:
-    """Write JSON Schema files for the record and the recipe."""
+    """Write JSON Schema files for the record, the recipe and the run manifest."""
     from curator.schema import render_schemas
 
     stale = []
@@ -408,7 +408,7 @@ def audit(
     if not quiet:
         from curator.audit import top_flags
 
-        print_summary(result.manifest, out_dir, command="curator audit")
+        print_summary(result.run, out_dir, command="curator audit")
         for stage_type, why in result.plan.skipped.items():
             click.echo(f"left out: {stage_type}: {why}")
         for line in top_flags(out_dir):
@@ -422,16 +422,17 @@ def audit(
 @user_errors
 def report(run_dir: Path, title: str | None) -> None:
     """(Re)write RUN_DIR/report.json and report.html from a finished run's files and manifest."""
-    from curator.report.builder import load_manifest, write_report
+    from curator.report.builder import write_report
     from curator.report.overview import is_audit
+    from curator.run import RunFolder
 
-    manifest = load_manifest(run_dir)
+    manifest = RunFolder(run_dir).read_manifest()
     kind = "audit" if is_audit(manifest) else "run"
     built = write_report(run_dir, kind=kind, title=title, manifest=manifest)
     for error in built.errors:
         click.echo(f"warning: report section {error['section']} failed: {error['error']}", err=True)
     summary = f"{built.records:,} records, {built.seconds:.1f}s"
-    click.echo(f"wrote {run_dir / 'report.html'} and report.json ({summary})")
+    click.echo(f"wrote {RunFolder(run_dir).report_html} and report.json ({summary})")
 
 
 def main() -> None:

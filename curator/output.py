@@ -10,9 +10,10 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
-from curator.engines.shards import WorkDir
 from curator.io import JsonlWriter, ParquetShardWriter, ShardedJsonlWriter
 from curator.recipe import Recipe
+from curator.run import RunFolder
+from curator.run.manifest import OutputFile, Outputs
 
 # Parquet keeps the typed core as columns; annotations and meta vary per stage and format, so they are
 # JSON text (readable by any Parquet tool, and by `datasets` as a string column).
@@ -59,18 +60,19 @@ def _parquet_row(line: bytes) -> dict[str, Any]:
     return record
 
 
-def _describe(path: Path, records: int) -> dict[str, Any]:
+def _describe(folder: RunFolder, path: Path, records: int) -> OutputFile:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
-    return {"path": path.as_posix(), "records": records, "sha256": digest.hexdigest()}
+    return OutputFile(path=folder.relative(path), records=records, sha256=digest.hexdigest())
 
 
-def assemble_outputs(work: WorkDir, out_dir: Path, shard_count: int, recipe: Recipe) -> dict[str, Any]:
-    """Write data/, removed/ and rejected.jsonl; return {kind: [{path, records, sha256}]} (paths relative)."""
+def assemble_outputs(folder: RunFolder, shard_count: int, recipe: Recipe) -> Outputs:
+    """Write data/, removed/ and rejected.jsonl from the work files; describe them for the manifest."""
+    work = folder.work()
     shards = range(shard_count)
-    data_dir = out_dir / "data"
+    data_dir = folder.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
     kept = [work.kept(s) for s in shards]
     output = recipe.output
@@ -88,28 +90,24 @@ def assemble_outputs(work: WorkDir, out_dir: Path, shard_count: int, recipe: Rec
                     while block := handle.read(1 << 22):
                         block += handle.readline()  # end the block on a whole line
                         writer.write_block(block)
-    files: dict[str, list[dict[str, Any]]] = {"data": [], "removed": [], "rejected": []}
+    outputs = Outputs()
     paths, limit = writer.paths, output.max_records_per_file
     # Every shard but the last is full.
     counts = [limit] * (len(paths) - 1) + [writer.count - limit * (len(paths) - 1)] if paths else []
     for path, count in zip(paths, counts, strict=True):
-        files["data"].append(_describe(path, count))
+        outputs.data.append(_describe(folder, path, count))
 
-    removed_root = work.root / "removed"
-    stage_dirs = sorted(p for p in removed_root.iterdir()) if removed_root.exists() else []
+    stage_dirs = work.removed_stage_dirs()
     if stage_dirs:
-        (out_dir / "removed").mkdir(exist_ok=True)
+        folder.removed_dir.mkdir(exist_ok=True)
     for stage_dir in stage_dirs:
-        target = out_dir / "removed" / f"{stage_dir.name}.jsonl"
+        target = folder.removed_file(stage_dir.name)
         with JsonlWriter(target) as out:
             out.write_lines(_lines(sorted(stage_dir.glob("*.jsonl"))))
-        files["removed"].append(_describe(target, out.count))
+        outputs.removed.append(_describe(folder, target, out.count))
 
-    target = out_dir / "rejected.jsonl"
+    target = folder.rejected_path
     with JsonlWriter(target) as out:
         out.write_lines(_lines([work.rejected(s) for s in shards]))
-    files["rejected"].append(_describe(target, out.count))
-    for kind in files.values():
-        for item in kind:
-            item["path"] = Path(item["path"]).relative_to(out_dir).as_posix()
-    return files
+    outputs.rejected.append(_describe(folder, target, out.count))
+    return outputs

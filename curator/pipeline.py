@@ -1,13 +1,7 @@
 """Runs a recipe: check everything, run the engine, assemble outputs, prove the accounting.
 
-Layout of a run folder::
-
-    data/part-00000.jsonl      kept records (InstructionRecord JSON), or .parquet
-    removed/<stage>.jsonl      {stage, reason, detail, record} for every removed record
-    rejected.jsonl             {source, file, row, line, reason, error, raw} for each row that is no record
-    manifest.json              inputs, recipe hash, versions, counts per stage/reason, timings, conservation
-
-``manifest.json`` is written last: a folder without it is an unfinished run.
+The run folder's layout is :class:`curator.run.RunFolder`'s; its manifest (a typed
+:class:`curator.run.Manifest`) is written last: a folder without it is an unfinished run.
 """
 
 from __future__ import annotations
@@ -23,24 +17,27 @@ from pathlib import Path
 from typing import Any, Literal
 
 from curator.engines.local import EngineResult, LocalEngine
-from curator.engines.shards import InputFile, ShardReport, StageStats, WorkDir
+from curator.engines.shards import InputFile, ShardReport, StageStats
 from curator.errors import CuratorError, InputError
 from curator.ingest import detect_file_format
 from curator.io import check_readable, expand_paths, write_bytes_atomic
-from curator.manifest import build_manifest, write_manifest
 from curator.output import assemble_outputs
 from curator.provenance import finish_provenance, prepare_provenance
 from curator.recipe import LoadedRecipe
+from curator.run import Manifest, RunFolder
+from curator.run.assemble import build_manifest, finish_manifest
 from curator.stage_inputs import check_stage_inputs
-
-WORK_DIR = "_work"  # per-shard intermediate files; removed when the run completes
-FINGERPRINT_FILE = "fingerprint"
 
 
 @dataclass(slots=True)
 class RunResult:
     out_dir: Path
-    manifest: dict[str, Any]
+    run: Manifest  # the manifest as written
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """The manifest as plain JSON (what manifest.json holds)."""
+        return self.run.to_json()
 
 
 def plan_inputs(loaded: LoadedRecipe) -> list[InputFile]:
@@ -100,10 +97,10 @@ def run_fingerprint(loaded: LoadedRecipe, inputs: list[InputFile]) -> str:
 
 def prepare_out_dir(out_dir: Path, overwrite: bool, fingerprint: str) -> bool:
     """Make the run folder ready; True when it holds an interrupted run of the same work to resume."""
-    work_root = out_dir / WORK_DIR
-    marker = work_root / FINGERPRINT_FILE
+    folder = RunFolder(out_dir)
+    work_root, marker = folder.work_dir, folder.fingerprint_path
     if out_dir.exists() and any(out_dir.iterdir()):
-        finished = (out_dir / "manifest.json").exists()
+        finished = folder.is_finished()
         if not finished and marker.exists() and not overwrite:
             if marker.read_text().strip() == fingerprint:
                 return True
@@ -145,15 +142,15 @@ def run_recipe(
     if on_planned:
         on_planned(inputs)
     prepare_out_dir(out_dir, overwrite, run_fingerprint(loaded, inputs))
-    work_root = out_dir / WORK_DIR
+    folder = RunFolder(out_dir)
     workers = workers or recipe.run.workers
     engine_started = time.perf_counter()
     runner = LocalEngine(workers) if engine == "local" else _ray_engine(workers, ray_address)
-    result = runner.run(recipe, inputs, work_root, recipe.run.batch_size, on_report)
+    result = runner.run(recipe, inputs, folder.work_dir, recipe.run.batch_size, on_report)
     engine_seconds = time.perf_counter() - engine_started
-    outputs = assemble_outputs(WorkDir(work_root), out_dir, result.shard_count, recipe)
+    outputs = assemble_outputs(folder, result.shard_count, recipe)
     totals = summarise(result)
-    manifest = build_manifest(
+    core = build_manifest(
         loaded=loaded,
         inputs=inputs,
         result=result,
@@ -163,15 +160,17 @@ def run_recipe(
         engine=engine,
         timings={"total_seconds": time.perf_counter() - started, "engine_seconds": engine_seconds},
     )
-    manifest.update(finish_provenance(loaded, out_dir, manifest))  # source fates, licences, mixtures
-    write_manifest(out_dir, manifest)  # last: a folder with a manifest is a finished run
-    shutil.rmtree(work_root)
-    if not manifest["conservation"]["holds"]:
-        raise AssertionError(f"accounting bug: {manifest['conservation']}")
+    provenance_started = time.perf_counter()
+    after = finish_provenance(loaded, folder, core)  # source fates, licences, mixtures
+    manifest = finish_manifest(core, **after, provenance_seconds=time.perf_counter() - provenance_started)
+    folder.write_manifest(manifest)  # last: a folder with a manifest is a finished run
+    shutil.rmtree(folder.work_dir)
+    if not manifest.conservation.holds:
+        raise AssertionError(f"accounting bug: {manifest.conservation}")
     if report:  # after the manifest: it reads the finished run's files, like `curator report` does
         from curator.report.builder import write_report
 
-        write_report(out_dir, kind=report)  # reads manifest.json back: same report as `curator report`
+        write_report(out_dir, kind=report)  # reads the manifest back: same report as `curator report`
     return RunResult(out_dir, manifest)
 
 

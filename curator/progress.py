@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -13,6 +12,7 @@ from rich.table import Table
 
 from curator.engines.shards import InputFile, ShardReport
 from curator.recipe import Recipe
+from curator.run import Manifest, RunFolder
 
 
 class RunProgress:
@@ -52,39 +52,39 @@ class RunProgress:
         self.progress.__exit__(kind, value, traceback)
 
 
-def print_summary(manifest: dict[str, Any], out_dir: Path, command: str = "curator run") -> None:
+def print_summary(manifest: Manifest, out_dir: Path, command: str = "curator run") -> None:
     console = Console()
-    counts = manifest["counts"]
+    counts = manifest.counts
     table = Table(title=f"{command} → {out_dir}", title_justify="left")
     for column in ("stage", "in", "kept", "removed", "tagged", "top reasons"):
         table.add_column(column, justify="left" if column in ("stage", "top reasons") else "right")
     table.add_row(
         "read",
-        f"{counts['input_rows']:,}",
-        f"{counts['input_rows'] - counts['rejected']:,}",
+        f"{counts.input_rows:,}",
+        f"{counts.input_rows - counts.rejected:,}",
         "",
         "",
-        f"rejected {counts['rejected']:,}",
+        f"rejected {counts.rejected:,}",
     )
-    for stage in manifest["stages"]:
-        reasons = sorted(stage["removed_by_reason"].items(), key=lambda item: -item[1])[:3]
+    for stage in manifest.stages:
+        reasons = sorted(stage.removed_by_reason.items(), key=lambda item: -item[1])[:3]
         table.add_row(
-            stage["name"],
-            f"{stage['records_in']:,}",
-            f"{stage['kept']:,}",
-            f"{stage['removed']:,}",
-            f"{stage['tagged']:,}",
+            stage.name,
+            f"{stage.records_in:,}",
+            f"{stage.kept:,}",
+            f"{stage.removed:,}",
+            f"{stage.tagged:,}",
             ", ".join(f"{reason} {n:,}" for reason, n in reasons),
         )
     console.print(table)
-    resumed = manifest["run"].get("resumed_shard_passes", 0)
+    resumed = manifest.run.resumed_shard_passes
     if resumed:
         console.print(f"resumed an interrupted run: {resumed:,} shard-passes were already complete")
-    check = manifest["conservation"]
-    verdict = "[green]holds[/green]" if check["holds"] else "[red]FAILS[/red]"
+    verdict = "[green]holds[/green]" if manifest.conservation.holds else "[red]FAILS[/red]"
     console.print(
-        f"input {counts['input_rows']:,} = kept {counts['kept']:,} + removed {counts['removed']:,} "
-        f"+ rejected {counts['rejected']:,}: {verdict}"
+        f"input {counts.input_rows:,} = kept {counts.kept:,} + removed {counts.removed:,} "
+        f"+ rejected {counts.rejected:,}: {verdict}"
     )
-    if (out_dir / "report.html").exists():
-        console.print(f"report: {out_dir / 'report.html'} (numbers in report.json)")
+    report = RunFolder(out_dir).report_html
+    if report.exists():
+        console.print(f"report: {report} (numbers in report.json)")

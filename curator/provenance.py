@@ -12,13 +12,11 @@ The pipeline calls two hooks:
 
 from __future__ import annotations
 
-import time
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
 
 import curator
 from curator.cards import RunContext, SourceInfo, render_attribution, render_readme
@@ -31,6 +29,8 @@ from curator.mixtures.build import file_digest, select, write_mixtures, write_su
 from curator.mixtures.pool import ROLE_BITS, PoolScan, scan_pool
 from curator.mixtures.tokens import WHITESPACE, TokenCounter, check_tokenizer, make_counter
 from curator.recipe import LoadedRecipe, Recipe, SourceConfig
+from curator.run import Manifest, RunFolder
+from curator.run.manifest import Licences, MixtureSummary, SourceFate
 
 _CARD_FIELDS = ("license", "url", "citation", "version")
 
@@ -78,31 +78,21 @@ def prepare_provenance(loaded: LoadedRecipe, inputs: list[Any]) -> LoadedRecipe:
     return loaded.model_copy(update={"recipe": filled})
 
 
-def _read_jsonl(path: Path):
-    with path.open("rb") as handle:
-        for line in handle:
-            if line.strip():
-                yield orjson.loads(line)
-
-
 def source_fates(
-    recipe: Recipe, manifest: dict[str, Any], out_dir: Path, scan: PoolScan
+    recipe: Recipe, manifest: Manifest, folder: RunFolder, scan: PoolScan
 ) -> dict[str, dict[str, Any]]:
     """Per source: rows read, rejected, removed by stage and reason, kept, flagged, modified."""
     fates: dict[str, dict[str, Any]] = {
         s.name: {"rows": 0, "rejected": 0, "removed": {}, "kept": 0, "flagged": {}, "modified": 0}
         for s in recipe.sources
     }
-    for item in manifest["inputs"]:
-        fates[item["source"]]["rows"] += item["rows"]
-    rejected = out_dir / "rejected.jsonl"
-    if rejected.exists():
-        for entry in _read_jsonl(rejected):
-            fates[entry["source"]]["rejected"] += 1
+    for item in manifest.inputs:
+        fates[item.source]["rows"] += item.rows
+    for entry in folder.iter_rejected(manifest):
+        fates[entry["source"]]["rejected"] += 1
     removed: dict[str, Counter] = defaultdict(Counter)
-    for item in manifest["outputs"].get("removed", []):
-        for entry in _read_jsonl(out_dir / item["path"]):
-            removed[entry["record"]["provenance"]["source"]][entry["stage"], entry["reason"]] += 1
+    for entry in folder.iter_removed(manifest):
+        removed[entry["record"]["provenance"]["source"]][entry["stage"], entry["reason"]] += 1
     order = {s.stage_name: i for i, s in enumerate(recipe.stages)}
     for name, counts in removed.items():
         by_stage: dict[str, dict[str, int]] = {}
@@ -214,11 +204,11 @@ def run_licences(
     }
 
 
-def finish_provenance(loaded: LoadedRecipe, out_dir: Path, manifest: dict[str, Any]) -> dict[str, Any]:
-    """Source fates, licences and mixtures for a finished run: the manifest keys to add."""
-    started = time.perf_counter()
+def finish_provenance(loaded: LoadedRecipe, folder: RunFolder, manifest: Manifest) -> dict[str, Any]:
+    """Source fates, licences and mixtures for a finished run: the manifest parts to add."""
     recipe = loaded.recipe
-    data_paths = [out_dir / item["path"] for item in manifest["outputs"]["data"]]
+    out_dir = folder.root
+    data_paths = folder.data_paths(manifest)
     # Token counts only matter to mixtures; a run without any reads each kept record once, cheaply.
     counters: dict[str, TokenCounter] = {WHITESPACE: TokenCounter()} if recipe.mixtures else {}
     for mixture in recipe.mixtures:
@@ -228,11 +218,11 @@ def finish_provenance(loaded: LoadedRecipe, out_dir: Path, manifest: dict[str, A
     modifying = [s.stage_name for s in recipe.stages if s.modifies_text()]
     # Modified: repaired on read, or PII found in a message whose role a stage redacts/pseudonymises.
     scan.modified = scan.repaired | ((scan.pii & _modified_roles(recipe)) != 0)
-    fates = source_fates(recipe, manifest, out_dir, scan)
+    fates = source_fates(recipe, manifest, folder, scan)
     terms = {s.name: resolve_terms(s.generated_by, s.model_terms) for s in recipe.sources}
     inputs_by_source: dict[str, list[Path]] = defaultdict(list)
-    for item in manifest["inputs"]:
-        inputs_by_source[item["source"]].append(loaded.base_dir / item["file"])
+    for item in manifest.inputs:
+        inputs_by_source[item.source].append(loaded.base_dir / item.file)
     cards: dict[str, CardInfo | None] = {}
     for source in recipe.sources:
         try:
@@ -248,7 +238,7 @@ def finish_provenance(loaded: LoadedRecipe, out_dir: Path, manifest: dict[str, A
         for m in recipe.mixtures
     ]
     write_mixtures(selections, data_paths, out_dir, recipe, recipe.seed, file_digest)
-    formats = {item["source"]: item["format"] for item in manifest["inputs"]}
+    formats = {item.source: item.format for item in manifest.inputs}
     ctx = RunContext(
         recipe_name=recipe.name,
         recipe_file=loaded.path.name,
@@ -256,7 +246,7 @@ def finish_provenance(loaded: LoadedRecipe, out_dir: Path, manifest: dict[str, A
         curator_version=curator.__version__,
         seed=recipe.seed,
         intended_use=intended_use,
-        inputs=manifest["inputs"],
+        inputs=[item.model_dump() for item in manifest.inputs],
         sources={
             s.name: SourceInfo(
                 name=s.name,
@@ -274,7 +264,7 @@ def finish_provenance(loaded: LoadedRecipe, out_dir: Path, manifest: dict[str, A
             for s in recipe.sources
         },
         fates=fates,
-        stages=manifest["stages"],
+        stages=[stage.model_dump() for stage in manifest.stages],
     )
     mixtures: dict[str, Any] = {}
     for selection in selections:
@@ -288,8 +278,11 @@ def finish_provenance(loaded: LoadedRecipe, out_dir: Path, manifest: dict[str, A
             fates[name].setdefault("mixtures", {})[config.name] = stats["records"]
     for fate in fates.values():
         fate.setdefault("mixtures", {})
-    manifest.setdefault("timings", {})["provenance_seconds"] = round(time.perf_counter() - started, 4)
-    return {"sources": fates, "licences": licences, "mixtures": mixtures}
+    return {
+        "sources": {name: SourceFate.model_validate(fate) for name, fate in fates.items()},
+        "licences": Licences.model_validate(licences),
+        "mixtures": {name: MixtureSummary.model_validate(summary) for name, summary in mixtures.items()},
+    }
 
 
 def _modified_roles(recipe: Recipe) -> int:
@@ -308,19 +301,18 @@ def _license_origin(source: SourceConfig, card: CardInfo | None) -> str:
     return "recipe" if source.license else "none"
 
 
-def summary_lines(manifest: dict[str, Any]) -> list[str]:
+def summary_lines(manifest: Manifest) -> list[str]:
     """Licence conflicts and mixtures of a finished run, for the end of `curator run`."""
     lines = []
-    licences = manifest.get("licences") or {}
-    for c in licences.get("conflicts", []):
-        lines.append(f"licence {c['level']}: {c['code']}: {c['message']}")
-    for name, mixture in (manifest.get("mixtures") or {}).items():
-        licence = mixture["licence"]
-        terms = licence["license"] or f"no single licence ({licence['expression'] or 'unknown'})"
-        errors = sum(c["level"] == "error" for c in licence["conflicts"])
+    for c in manifest.licences.conflicts:
+        lines.append(f"licence {c.level}: {c.code}: {c.message}")
+    for name, mixture in manifest.mixtures.items():
+        licence = mixture.licence
+        terms = licence.license or f"no single licence ({licence.expression or 'unknown'})"
+        errors = sum(c.level == "error" for c in licence.conflicts or [])
         lines.append(
-            f"mixture {name}: {mixture['records']:,} records, {mixture['tokens']:,} tokens, {terms}"
+            f"mixture {name}: {mixture.records:,} records, {mixture.tokens:,} tokens, {terms}"
             + (f", {errors} licence error(s)" if errors else "")
-            + f" → {mixture['path']}/"
+            + f" → {mixture.path}/"
         )
     return lines

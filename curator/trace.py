@@ -18,17 +18,11 @@ import orjson
 
 from curator.errors import CuratorError
 from curator.io import iter_rows, open_binary_reader
-from curator.manifest import MANIFEST_NAME
+from curator.run import Manifest, RunFolder
+from curator.run.manifest import StageEntry
 
 _ID = re.compile(r"^[0-9a-f]{6,24}$")
 _ROW_PREVIEW = 600
-
-
-def _load_manifest(run_dir: Path) -> dict[str, Any]:
-    path = run_dir / MANIFEST_NAME
-    if not path.is_file():
-        raise CuratorError(f"{run_dir}: no {MANIFEST_NAME}; not a finished curator run")
-    return orjson.loads(path.read_bytes())
 
 
 def _jsonl_matches(path: Path, prefix: str) -> list[tuple[int, dict[str, Any]]]:
@@ -65,21 +59,14 @@ def _matches(path: Path, prefix: str) -> list[tuple[int, dict[str, Any]]]:
     return _parquet_matches(path, prefix) if path.suffix == ".parquet" else _jsonl_matches(path, prefix)
 
 
-def _source_row(manifest: dict[str, Any], provenance: dict[str, Any]) -> dict[str, Any]:
+def _source_row(manifest: Manifest, provenance: dict[str, Any]) -> dict[str, Any]:
     """The input row the record came from, read back from the input file when it is still there."""
-    recipe_dir = Path(manifest["recipe"]["path"]).parent
+    recipe_dir = manifest.recipe.base_dir
     info: dict[str, Any] = {"file": provenance.get("file"), "row": provenance.get("row")}
-    entry = next(
-        (
-            i
-            for i in manifest.get("inputs", [])
-            if i["source"] == provenance["source"] and i["file"] == info["file"]
-        ),
-        None,
-    )
+    entry = manifest.input_of(provenance["source"], info["file"])
     if entry is not None:
-        info["format"] = entry.get("format")
-        info["sha256"] = entry.get("sha256")
+        info["format"] = entry.format
+        info["sha256"] = entry.sha256
     if info["file"] is None or info["row"] is None:
         return info
     path = Path(info["file"])
@@ -97,9 +84,9 @@ def _source_row(manifest: dict[str, Any], provenance: dict[str, Any]) -> dict[st
     return info
 
 
-def _stage_notes(record: dict[str, Any], stage: dict[str, Any]) -> list[str]:
+def _stage_notes(record: dict[str, Any], stage: StageEntry) -> list[str]:
     """What the record says this stage found (flags, duplicate cluster, licence, extra annotations)."""
-    name, kind = stage["name"], stage["type"]
+    name, kind = stage.name, stage.type
     annotations = record.get("annotations") or {}
     notes = [
         f"flag {flag}" for flag in annotations.get("quality_flags") or () if flag.startswith(f"{name}:")
@@ -130,17 +117,18 @@ def trace_record(record_id: str, run_dir: Path, *, source_row: bool = True) -> d
     if not _ID.match(prefix):
         raise CuratorError(f"{record_id!r} is not a record id (24 hex characters, or a prefix of at least 6)")
     run_dir = Path(run_dir)
-    manifest = _load_manifest(run_dir)
+    folder = RunFolder(run_dir)
+    manifest = folder.read_manifest()
     hits: list[dict[str, Any]] = []
-    for item in manifest["outputs"].get("data", []):
-        for line, row in _matches(run_dir / item["path"], prefix):
-            hits.append({"fate": "kept", "file": item["path"], "line": line, "record": row})
-    for item in manifest["outputs"].get("removed", []):
-        for line, row in _matches(run_dir / item["path"], prefix):
+    for item in manifest.outputs.data:
+        for line, row in _matches(folder.path(item.path), prefix):
+            hits.append({"fate": "kept", "file": item.path, "line": line, "record": row})
+    for item in manifest.outputs.removed:
+        for line, row in _matches(folder.path(item.path), prefix):
             hits.append(
                 {
                     "fate": "removed",
-                    "file": item["path"],
+                    "file": item.path,
                     "line": line,
                     "stage": row["stage"],
                     "reason": row["reason"],
@@ -149,9 +137,9 @@ def trace_record(record_id: str, run_dir: Path, *, source_row: bool = True) -> d
                 }
             )
     mixture_rows: dict[str, dict[str, Any]] = {}
-    for name, mixture in (manifest.get("mixtures") or {}).items():
-        for file in mixture.get("files", []):
-            path = run_dir / mixture["path"] / file["path"]
+    for name, mixture in manifest.mixtures.items():
+        for file in mixture.files:
+            path = folder.path(mixture.path) / file["path"]
             for line, row in _matches(path, prefix) if path.exists() else []:
                 entry = mixture_rows.setdefault(row["id"], {}).setdefault(name, {"copies": 0, "rows": []})
                 entry["copies"] += 1
@@ -173,16 +161,16 @@ def trace_record(record_id: str, run_dir: Path, *, source_row: bool = True) -> d
     record = hit["record"]
     provenance = record["provenance"]
     stages, reached = [], True
-    for stage in manifest.get("stages", []):
+    for stage in manifest.stages:
         if not reached:
-            stages.append({"stage": stage["name"], "type": stage["type"], "status": "not reached"})
+            stages.append({"stage": stage.name, "type": stage.type, "status": "not reached"})
             continue
         notes = _stage_notes(record, stage)
-        if hit["fate"] == "removed" and hit["stage"] == stage["name"]:
+        if hit["fate"] == "removed" and hit["stage"] == stage.name:
             stages.append(
                 {
-                    "stage": stage["name"],
-                    "type": stage["type"],
+                    "stage": stage.name,
+                    "type": stage.type,
                     "status": "removed",
                     "reason": hit["reason"],
                     "detail": hit.get("detail"),
@@ -192,7 +180,7 @@ def trace_record(record_id: str, run_dir: Path, *, source_row: bool = True) -> d
             reached = False
         else:
             status = "flagged" if any(n.startswith("flag ") for n in notes) else "passed"
-            stages.append({"stage": stage["name"], "type": stage["type"], "status": status, "notes": notes})
+            stages.append({"stage": stage.name, "type": stage.type, "status": status, "notes": notes})
     result: dict[str, Any] = {
         "id": full_id,
         "run": str(run_dir),
@@ -203,7 +191,7 @@ def trace_record(record_id: str, run_dir: Path, *, source_row: bool = True) -> d
         "stages": stages,
         "mixtures": {
             name: mixture_rows.get(full_id, {}).get(name, {"copies": 0, "rows": []})
-            for name in (manifest.get("mixtures") or {})
+            for name in manifest.mixtures
         },
     }
     if hit["fate"] == "removed":

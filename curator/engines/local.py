@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from curator.engines.gc_tuning import fewer_collections, tune_worker
-from curator.engines.shards import InputFile, ShardReport, ShardRunner, WorkDir, plan_passes
+from curator.engines.shards import InputFile, ShardReport, ShardRunner, plan_passes
 from curator.io import ReadStats, iter_rows
 from curator.recipe import Recipe
+from curator.run.work import WorkDir
 from curator.stages import GlobalStage, build_stage
 
 OnReport = Callable[[int, ShardReport], None]

@@ -20,10 +20,11 @@ from typing import Any
 
 from curator.engines.local import EngineResult, OnReport
 from curator.engines.sharding import ShardSpec, plan_shards, read_shard
-from curator.engines.shards import InputFile, ShardReport, ShardRunner, WorkDir, plan_passes
+from curator.engines.shards import InputFile, ShardReport, ShardRunner, plan_passes
 from curator.errors import CuratorError
 from curator.io import ReadStats, write_bytes_atomic
 from curator.recipe import Recipe
+from curator.run.work import WorkDir
 from curator.stages import GlobalStage, build_stage
 
 _PLAN_FILE = "ray_plan.pkl"

@@ -9,7 +9,6 @@ engine can drive these functions; they only touch the run's work folder.
 
 from __future__ import annotations
 
-import pickle
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,10 +19,11 @@ import orjson
 
 from curator.formats import get_format
 from curator.ingest import adapt_row, rejection
-from curator.io import JsonlWriter, RawRow, write_bytes_atomic
+from curator.io import JsonlWriter, RawRow
 from curator.licensing.spdx import with_row_license
 from curator.recipe import Recipe
 from curator.records import InstructionRecord
+from curator.run.work import WorkDir
 from curator.stage_inputs import setup_context
 from curator.stages import GlobalStage, RecordStage, Stage, StageResult, build_stage
 
@@ -88,46 +88,6 @@ def plan_passes(stages: list[Stage]) -> list[Pass]:
             current.append(index)
     passes.append(Pass(tuple(current), None))
     return passes
-
-
-class WorkDir:
-    """Names of a run's intermediate files. Every file is per shard, so workers never share one."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def rejected(self, shard: int) -> Path:
-        return self._file("rejected", shard)
-
-    def removed(self, stage: str, shard: int) -> Path:
-        return self._file(f"removed/{stage}", shard)
-
-    def spill(self, pass_index: int, shard: int) -> Path:
-        return self._file(f"pass{pass_index}", shard)
-
-    def kept(self, shard: int) -> Path:
-        return self._file("kept", shard)
-
-    def done(self, pass_index: int, shard: int) -> Path:
-        """The shard's report for a pass: written last, atomically, so it marks the pass complete."""
-        directory = self.root / "done" / f"pass{pass_index}"
-        directory.mkdir(parents=True, exist_ok=True)
-        return directory / f"{shard:06d}.pkl"
-
-    def load_done(self, pass_index: int, shard: int) -> ShardReport | None:
-        """The report of a shard-pass an earlier, interrupted run completed; None if it did not."""
-        path = self.done(pass_index, shard)
-        if not path.exists():
-            return None
-        return pickle.loads(path.read_bytes())
-
-    def mark_done(self, pass_index: int, report: ShardReport) -> None:
-        write_bytes_atomic(self.done(pass_index, report.shard), pickle.dumps(report, protocol=5))
-
-    def _file(self, folder: str, shard: int) -> Path:
-        directory = self.root / folder
-        directory.mkdir(parents=True, exist_ok=True)
-        return directory / f"{shard:06d}.jsonl"
 
 
 _SERIALIZER = InstructionRecord.__pydantic_serializer__

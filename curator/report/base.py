@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from curator.records import InstructionRecord
+from curator.run import Manifest
 
 _STRICT = ConfigDict(extra="forbid")
 
@@ -85,14 +86,18 @@ class SectionResult(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
 
+# What a section is built from: the typed manifest, or its JSON form (coerced).
+ManifestLike = Manifest | dict[str, Any]
+
+
 class ReportSection(ABC):
     """Accumulates statistics over a run's records; one instance per report."""
 
     key: ClassVar[str]
     title: ClassVar[str]
 
-    def __init__(self, manifest: dict[str, Any]) -> None:
-        self.manifest = manifest
+    def __init__(self, manifest: ManifestLike) -> None:
+        self.manifest = Manifest.coerce(manifest)
 
     @abstractmethod
     def add(self, record: InstructionRecord, outcome: Outcome) -> None: ...

@@ -20,14 +20,12 @@ from typing import Any, Literal
 import orjson
 
 import curator
-from curator.errors import CuratorError
-from curator.io import open_binary_reader, write_bytes_atomic
+from curator.io import write_bytes_atomic
 from curator.records import InstructionRecord
 from curator.report.base import Outcome, ReportSection, SectionResult
 from curator.report.registry import section_classes
+from curator.run import Manifest, RunFolder
 
-REPORT_JSON = "report.json"
-REPORT_HTML = "report.html"
 REPORT_VERSION = 1
 ReportKind = Literal["run", "audit"]
 _KEPT = Outcome(fate="kept")
@@ -40,7 +38,7 @@ class Report:
     kind: ReportKind
     title: str
     run_dir: str
-    manifest: dict[str, Any]
+    manifest: Manifest
     sections: list[SectionResult]
     errors: list[dict[str, str]] = field(default_factory=list)
     seconds: float = 0.0
@@ -48,20 +46,22 @@ class Report:
 
     def to_json(self) -> dict[str, Any]:
         manifest = self.manifest
+        # Key-sorted like manifest.json, so the report is the same whether the manifest was read back.
+        sorted_json = manifest.to_json()
         return {
             "report_version": REPORT_VERSION,
             "kind": self.kind,
             "title": self.title,
             "curator_version": curator.__version__,
             "run": {
-                "recipe": (manifest.get("recipe") or {}).get("name"),
-                "recipe_sha256": (manifest.get("recipe") or {}).get("sha256"),
-                "seed": manifest.get("seed"),
-                "counts": manifest.get("counts"),
-                "conservation": manifest.get("conservation"),
+                "recipe": manifest.recipe.name,
+                "recipe_sha256": manifest.recipe.sha256,
+                "seed": manifest.seed,
+                "counts": sorted_json["counts"],
+                "conservation": sorted_json["conservation"],
                 "stages": [
-                    {key: stage.get(key) for key in ("name", "type", "action")}
-                    for stage in manifest.get("stages", [])
+                    {"name": stage.name, "type": stage.type, "action": stage.action}
+                    for stage in manifest.stages
                 ],
             },
             "sections": [section.model_dump(mode="json") for section in self.sections],
@@ -71,74 +71,29 @@ class Report:
         }
 
 
-def load_manifest(run_dir: Path) -> dict[str, Any]:
-    path = run_dir / "manifest.json"
-    try:
-        return orjson.loads(path.read_bytes())
-    except FileNotFoundError:
-        raise CuratorError(f"{run_dir} has no manifest.json: not a finished curator run") from None
-
-
-def iter_run_records(run_dir: Path, manifest: dict[str, Any]) -> Iterator[tuple[InstructionRecord, Outcome]]:
+def iter_run_records(run_dir: Path, manifest: Manifest) -> Iterator[tuple[InstructionRecord, Outcome]]:
     """Every record of a finished run with what happened to it: kept records, then removed ones."""
-    outputs = manifest.get("outputs") or {}
-    for item in outputs.get("data", []):
-        path = run_dir / item["path"]
-        if path.suffix == ".parquet":
-            for row in _parquet_rows(path):
-                yield InstructionRecord.model_validate(row), _KEPT
-        else:
-            validate = InstructionRecord.model_validate_json
-            with open_binary_reader(path) as handle:
-                for line in handle:
-                    if line.strip():
-                        yield validate(line), _KEPT
-    for item in outputs.get("removed", []):
-        with open_binary_reader(run_dir / item["path"]) as handle:
-            for line in handle:
-                if not line.strip():
-                    continue
-                entry = orjson.loads(line)
-                outcome = Outcome(
-                    fate="removed",
-                    stage=entry.get("stage"),
-                    reason=entry.get("reason"),
-                    detail=entry.get("detail"),
-                )
-                yield InstructionRecord.model_validate(entry["record"]), outcome
+    folder = RunFolder(run_dir)
+    for record in folder.iter_kept(manifest):
+        yield record, _KEPT
+    for entry in folder.iter_removed(manifest):
+        outcome = Outcome(
+            fate="removed", stage=entry.get("stage"), reason=entry.get("reason"), detail=entry.get("detail")
+        )
+        yield InstructionRecord.model_validate(entry["record"]), outcome
 
 
-def iter_rejected(run_dir: Path, manifest: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def iter_rejected(run_dir: Path, manifest: Manifest) -> Iterator[dict[str, Any]]:
     """rejected.jsonl entries without ``raw`` (a rejected row may hold anything, PII included)."""
-    for item in (manifest.get("outputs") or {}).get("rejected", []):
-        path = run_dir / item["path"]
-        if not path.exists():
-            continue
-        with open_binary_reader(path) as handle:
-            for line in handle:
-                if line.strip():
-                    entry = orjson.loads(line)
-                    entry.pop("raw", None)
-                    yield entry
+    return RunFolder(run_dir).iter_rejected(manifest, raw=False)
 
 
-def _parquet_rows(path: Path) -> Iterator[dict[str, Any]]:
-    import pyarrow.parquet as pq
-
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=4096):
-        for row in batch.to_pylist():
-            for key in ("annotations", "meta"):
-                if isinstance(row.get(key), str):
-                    row[key] = orjson.loads(row[key])
-            yield row
-
-
-def default_title(kind: ReportKind, manifest: dict[str, Any]) -> str:
+def default_title(kind: ReportKind, manifest: Manifest) -> str:
     if kind == "audit":
-        sources = sorted({item.get("source", "?") for item in manifest.get("inputs", [])})
+        sources = sorted({item.source for item in manifest.inputs})
         shown = ", ".join(sources[:3]) + (f" and {len(sources) - 3} more" if len(sources) > 3 else "")
         return f"Audit of {shown}"
-    return f"Run report: {(manifest.get('recipe') or {}).get('name') or 'curation'}"
+    return f"Run report: {manifest.recipe.name or 'curation'}"
 
 
 def build_report(
@@ -146,13 +101,13 @@ def build_report(
     *,
     kind: ReportKind = "run",
     title: str | None = None,
-    manifest: dict[str, Any] | None = None,
+    manifest: Manifest | None = None,
     sections: list[type[ReportSection]] | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> Report:
     """Read the run folder once and compute every section (writes nothing)."""
     started = time.perf_counter()
-    manifest = manifest if manifest is not None else load_manifest(run_dir)
+    manifest = manifest if manifest is not None else RunFolder(run_dir).read_manifest()
     errors: list[dict[str, str]] = []
     live: list[ReportSection] = []
     for cls in sections if sections is not None else section_classes():
@@ -220,7 +175,7 @@ def write_report(
     *,
     kind: ReportKind = "run",
     title: str | None = None,
-    manifest: dict[str, Any] | None = None,
+    manifest: Manifest | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> Report:
     """Build the report of a finished run and write report.json and report.html into its folder."""
@@ -228,6 +183,7 @@ def write_report(
 
     report = build_report(run_dir, kind=kind, title=title, manifest=manifest, on_progress=on_progress)
     document = report.to_json()
-    write_bytes_atomic(run_dir / REPORT_JSON, orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
-    write_bytes_atomic(run_dir / REPORT_HTML, render_html(document).encode("utf-8"))
+    folder = RunFolder(run_dir)
+    write_bytes_atomic(folder.report_json, orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+    write_bytes_atomic(folder.report_html, render_html(document).encode("utf-8"))
     return report

@@ -19,20 +19,25 @@ from collections import Counter
 from typing import Any
 
 from curator.records import InstructionRecord
-from curator.report.base import Chart, Example, Outcome, ReportSection, SectionResult, Table, example_text
+from curator.report.base import (
+    Chart,
+    Example,
+    ManifestLike,
+    Outcome,
+    ReportSection,
+    SectionResult,
+    Table,
+    example_text,
+)
 from curator.report.stats import Distribution, Sample, compact, share
+from curator.run.manifest import StageEntry
 
 DEDUP_TYPES = ("exact_dedup", "minhash_dedup")
 CLUSTER_EDGES = (2, 3, 4, 5, 10, 20, 50, 100, 1000, 10000)
 
 
-def _stages_of(manifest: dict[str, Any], types: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    """Stage name → its manifest entry, for the stages of the given types."""
-    return {s["name"]: s for s in manifest.get("stages") or [] if s.get("type") in types}
-
-
-def _hits(manifest_stage: dict[str, Any]) -> int:
-    return int(manifest_stage.get("removed", 0)) + int(manifest_stage.get("tagged", 0))
+def _hits(manifest_stage: StageEntry) -> int:
+    return manifest_stage.removed + manifest_stage.tagged
 
 
 class DuplicatesSection(ReportSection):
@@ -41,9 +46,9 @@ class DuplicatesSection(ReportSection):
     largest = 10  # clusters shown with examples
     examples_per_cluster = 3
 
-    def __init__(self, manifest: dict[str, Any]) -> None:
+    def __init__(self, manifest: ManifestLike) -> None:
         super().__init__(manifest)
-        self.stages = _stages_of(manifest, DEDUP_TYPES)
+        self.stages = self.manifest.stages_of(*DEDUP_TYPES)
         self.clusters: dict[tuple[str, str], int] = {}  # (stage, cluster id) → size
         # The largest clusters seen so far: a min-heap of (size, negated id order key, key).
         self._top: list[tuple[int, str, tuple[str, str]]] = []
@@ -85,7 +90,7 @@ class DuplicatesSection(ReportSection):
         if not self.stages:
             section.notes.append("No dedup stage in this run.")
             return section
-        first_in = next(iter(self.stages.values())).get("records_in", 0)
+        first_in = next(iter(self.stages.values())).records_in
         duplicates = sum(_hits(s) for s in self.stages.values())
         sizes = Distribution()
         per_stage: Counter[str] = Counter()
@@ -117,11 +122,11 @@ class DuplicatesSection(ReportSection):
                 rows=[
                     [
                         name,
-                        s.get("type"),
-                        s.get("records_in", 0),
+                        s.type,
+                        s.records_in,
                         _hits(s),
-                        share(_hits(s), s.get("records_in", 0)),
-                        s.get("action"),
+                        share(_hits(s), s.records_in),
+                        s.action,
                         per_stage.get(name, 0),
                         largest.get(name),
                     ]
@@ -170,9 +175,9 @@ class ContaminationSection(ReportSection):
     examples_shown = 5
     items_shown = 20
 
-    def __init__(self, manifest: dict[str, Any]) -> None:
+    def __init__(self, manifest: ManifestLike) -> None:
         super().__init__(manifest)
-        self.stages = _stages_of(manifest, ("decontaminate",))
+        self.stages = self.manifest.stages_of("decontaminate")
         self.records = 0
         self.items: Counter[tuple[str, str]] = Counter()  # (eval set, eval id) → training records
         self.samples: Sample[Example] = Sample(self.examples_shown)
@@ -213,7 +218,7 @@ class ContaminationSection(ReportSection):
         if not self.stages:
             section.notes.append("No decontaminate stage in this run.")
             return section
-        records_in = sum(int(s.get("records_in", 0)) for s in self.stages.values())
+        records_in = sum(s.records_in for s in self.stages.values())
         section.summary = {
             "contaminated_records": self.records,
             "contaminated_percent": share(self.records, records_in),

@@ -4,10 +4,18 @@ least confident detections (examples go through ``example_text``, so they are PI
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
 from curator.records import InstructionRecord
-from curator.report.base import Chart, Example, Outcome, ReportSection, SectionResult, Table, example_text
+from curator.report.base import (
+    Chart,
+    Example,
+    ManifestLike,
+    Outcome,
+    ReportSection,
+    SectionResult,
+    Table,
+    example_text,
+)
 from curator.report.stats import Sample, share
 
 _CHART_LANGUAGES = 20
@@ -19,10 +27,10 @@ class LanguageSection(ReportSection):
     title = "Languages"
     examples = 5
 
-    def __init__(self, manifest: dict[str, Any]) -> None:
+    def __init__(self, manifest: ManifestLike) -> None:
         super().__init__(manifest)
-        configs = (manifest.get("recipe") or {}).get("resolved", {}).get("stages", [])
-        self.stages = {s.get("name") or s.get("type") for s in configs if s.get("type") == "language"}
+        configs = self.manifest.recipe.stage_configs("language")
+        self.stages = {s.get("name") or s.get("type") for s in configs}
         self.records = 0
         self.annotated = 0
         self.kept: Counter[str] = Counter()

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from curator.records import InstructionRecord
-from curator.report.base import Chart, Outcome, ReportSection, SectionResult, Table
+from curator.report.base import Chart, ManifestLike, Outcome, ReportSection, SectionResult, Table
 from curator.report.stats import Distribution
 
 _TURN_EDGES = (1, 2, 3, 4, 5, 7, 9, 13, 17, 33, 65)
@@ -21,7 +19,7 @@ class LengthsSection(ReportSection):
     key = "lengths"
     title = "Lengths"
 
-    def __init__(self, manifest: dict[str, Any]) -> None:
+    def __init__(self, manifest: ManifestLike) -> None:
         super().__init__(manifest)
         self.metrics = {
             name: Distribution()

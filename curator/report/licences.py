@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
 from curator.records import InstructionRecord
-from curator.report.base import Chart, Outcome, ReportSection, SectionResult, Table
+from curator.report.base import Chart, ManifestLike, Outcome, ReportSection, SectionResult, Table
+from curator.run.manifest import SourceLicence
 
 
 class LicenceSection(ReportSection):
     key = "licences"
     title = "Licences and provenance"
 
-    def __init__(self, manifest: dict[str, Any]) -> None:
+    def __init__(self, manifest: ManifestLike) -> None:
         super().__init__(manifest)
         self.kept: Counter[str] = Counter()
         self.removed: Counter[str] = Counter()
         self.by_source: dict[str, Counter[str]] = {}
         self.policy_removed: Counter[tuple[str, str]] = Counter()
         self.flagged: Counter[tuple[str, str]] = Counter()
-        policy = (manifest.get("licences") or {}).get("policy") or {}
-        self.policy_stage = policy.get("stage")
+        policy = self.manifest.licences.policy
+        self.policy_stage = policy.stage if policy else None
 
     def add(self, record: InstructionRecord, outcome: Outcome) -> None:
         licence = record.provenance.license or "unknown"
@@ -42,22 +42,22 @@ class LicenceSection(ReportSection):
                     self.flagged[source, flag[len(prefix) :]] += 1
 
     def result(self) -> SectionResult:
-        licences = self.manifest.get("licences") or {}
-        sources = licences.get("sources") or {}
-        policy = licences.get("policy")
-        kept_licence = (licences.get("kept") or {}).get("license")
-        kept_expression = (licences.get("kept") or {}).get("expression")
+        licences = self.manifest.licences
+        sources = licences.sources
+        policy = licences.policy
+        kept_licence = licences.kept.license
+        kept_expression = licences.kept.expression
         section = SectionResult(
             key=self.key,
             title=self.title,
             summary={
-                "intended_use": policy["intended_use"] if policy else None,
+                "intended_use": policy.intended_use if policy else None,
                 "kept_license": kept_licence or kept_expression,
                 "licences_kept": len(self.kept),
                 "removed_by_policy": sum(self.policy_removed.values()),
                 "flagged_by_policy": sum(self.flagged.values()),
-                "conflict_errors": sum(c["level"] == "error" for c in licences.get("conflicts", [])),
-                "conflict_warnings": sum(c["level"] == "warning" for c in licences.get("conflicts", [])),
+                "conflict_errors": sum(c.level == "error" for c in licences.conflicts),
+                "conflict_warnings": sum(c.level == "warning" for c in licences.conflicts),
             },
         )
         names = sorted(set(self.kept) | set(self.removed))
@@ -80,15 +80,15 @@ class LicenceSection(ReportSection):
             )
         rows = []
         for name in sorted(set(sources) | set(self.by_source)):
-            info = sources.get(name, {})
+            info = sources.get(name) or SourceLicence()
             removed = ", ".join(f"{r} {n}" for (s, r), n in sorted(self.policy_removed.items()) if s == name)
             flagged = ", ".join(f"{r} {n}" for (s, r), n in sorted(self.flagged.items()) if s == name)
             rows.append(
                 [
                     name,
-                    info.get("license") or "unknown",
-                    info.get("generated_by"),
-                    info.get("verdict"),
+                    info.license or "unknown",
+                    info.generated_by,
+                    info.verdict,
                     self.by_source.get(name, Counter())["kept"],
                     removed or None,
                     flagged or None,
@@ -109,7 +109,7 @@ class LicenceSection(ReportSection):
                 rows=rows,
             )
         )
-        mixtures = self.manifest.get("mixtures") or {}
+        mixtures = self.manifest.mixtures
         if mixtures:
             section.tables.append(
                 Table(
@@ -118,19 +118,19 @@ class LicenceSection(ReportSection):
                     rows=[
                         [
                             name,
-                            m["records"],
-                            m["licence"]["license"] or "no single licence",
-                            m["licence"]["expression"],
-                            sum(c["level"] == "error" for c in m["licence"]["conflicts"]),
-                            sum(c["level"] == "warning" for c in m["licence"]["conflicts"]),
+                            m.records,
+                            m.licence.license or "no single licence",
+                            m.licence.expression,
+                            sum(c.level == "error" for c in m.licence.conflicts or []),
+                            sum(c.level == "warning" for c in m.licence.conflicts or []),
                         ]
                         for name, m in mixtures.items()
                     ],
                 )
             )
-        for conflict in licences.get("conflicts", []):
+        for conflict in licences.conflicts:
             section.notes.append(
-                f"{conflict['level']}: {conflict['code']}: {conflict['message']} "
-                f"(sources: {', '.join(conflict['sources'])})"
+                f"{conflict.level}: {conflict.code}: {conflict.message} "
+                f"(sources: {', '.join(conflict.sources)})"
             )
         return section

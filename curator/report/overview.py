@@ -10,8 +10,9 @@ from collections import Counter
 from typing import Any
 
 from curator.records import InstructionRecord
-from curator.report.base import Chart, Outcome, ReportSection, SectionResult, Table
+from curator.report.base import Chart, ManifestLike, Outcome, ReportSection, SectionResult, Table
 from curator.report.stats import share
+from curator.run import Manifest, RunFolder
 
 
 def split_flag(flag: str) -> tuple[str, str]:
@@ -20,17 +21,17 @@ def split_flag(flag: str) -> tuple[str, str]:
     return (stage, reason) if sep else ("", flag)
 
 
-def is_audit(manifest: dict[str, Any]) -> bool:
+def is_audit(manifest: Manifest) -> bool:
     """An audit run: every stage tags, nothing is removed."""
-    stages = manifest.get("stages") or []
-    return bool(stages) and all(stage.get("action") == "tag" for stage in stages)
+    stages = manifest.stages
+    return bool(stages) and all(stage.action == "tag" for stage in stages)
 
 
 class OverviewSection(ReportSection):
     key = "overview"
     title = "Overview"
 
-    def __init__(self, manifest: dict[str, Any]) -> None:
+    def __init__(self, manifest: ManifestLike) -> None:
         super().__init__(manifest)
         self.kept = 0
         self.removed = 0
@@ -53,7 +54,7 @@ class OverviewSection(ReportSection):
 
     def result(self) -> SectionResult:
         m = self.manifest
-        counts = m.get("counts") or {}
+        counts = m.counts.model_dump()
         rows = self.kept + self.removed + self.rejected
         mine = {"input_rows": rows, "kept": self.kept, "removed": self.removed, "rejected": self.rejected}
         differ = [
@@ -69,45 +70,33 @@ class OverviewSection(ReportSection):
                 "removed_pct": share(self.removed, rows),
                 "rejected_pct": share(self.rejected, rows),
                 "flagged_pct": share(self.flagged, rows),
-                "conservation": "holds" if (m.get("conservation") or {}).get("holds") else "fails",
+                "conservation": "holds" if m.conservation.holds else "fails",
                 "matches_manifest": "yes" if not differ else "no",
             },
         )
         if differ:
-            section.notes.append("The run's files and manifest.json disagree: " + "; ".join(differ))
+            section.notes.append(f"The run's files and {RunFolder.MANIFEST} disagree: " + "; ".join(differ))
         else:
             section.notes.append(
                 f"Every input row is accounted for: {rows:,} rows = {self.kept:,} kept + {self.removed:,} "
-                f"removed + {self.rejected:,} rejected, counted from the run's files; manifest.json agrees."
+                f"removed + {self.rejected:,} rejected, counted from the run's files; "
+                f"{RunFolder.MANIFEST} agrees."
             )
         section.tables.append(
             Table(
                 title="Inputs",
                 columns=["source", "file", "format", "rows"],
-                rows=[
-                    [i.get("source"), i.get("file"), i.get("format"), i.get("rows")]
-                    for i in m.get("inputs", [])
-                ],
+                rows=[[i.source, i.file, i.format, i.rows] for i in m.inputs],
             )
         )
         section.tables.append(
             Table(
                 title="Stages",
                 columns=["stage", "type", "action", "records in", "removed", "tagged"],
-                rows=[
-                    [
-                        s.get("name"),
-                        s.get("type"),
-                        s.get("action"),
-                        s.get("records_in"),
-                        s.get("removed"),
-                        s.get("tagged"),
-                    ]
-                    for s in m.get("stages", [])
-                ],
+                rows=[[s.name, s.type, s.action, s.records_in, s.removed, s.tagged] for s in m.stages],
             )
         )
-        order = [s.get("name") for s in m.get("stages", [])]
+        order = [s.name for s in m.stages]
         flagged = sorted(
             self.flagged_by_stage.items(),
             key=lambda x: (order.index(x[0]) if x[0] in order else len(order), x[0]),
@@ -128,7 +117,7 @@ class WaterfallSection(ReportSection):
     key = "waterfall"
     title = "What each stage did"
 
-    def __init__(self, manifest: dict[str, Any]) -> None:
+    def __init__(self, manifest: ManifestLike) -> None:
         super().__init__(manifest)
         self.removed: Counter[tuple[str, str]] = Counter()
         self.tagged: Counter[tuple[str, str]] = Counter()
@@ -154,7 +143,7 @@ class WaterfallSection(ReportSection):
         self.rejected += 1
 
     def result(self) -> SectionResult:
-        stages = [s.get("name") for s in self.manifest.get("stages", [])]
+        stages = [s.name for s in self.manifest.stages]
         extra = sorted({stage for stage, _ in self.removed} - set(stages))
         order = stages + extra
         by_stage = Counter()
@@ -238,7 +227,7 @@ class RejectsSection(ReportSection):
     title = "Rejected rows"
     max_examples = 10
 
-    def __init__(self, manifest: dict[str, Any]) -> None:
+    def __init__(self, manifest: ManifestLike) -> None:
         super().__init__(manifest)
         self.reasons: Counter[str] = Counter()
         self.first: list[list[Any]] = []

@@ -5,10 +5,9 @@ which records it could only scan with pattern recognizers (no NLP model for thei
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
 from curator.records import InstructionRecord
-from curator.report.base import Chart, Outcome, ReportSection, SectionResult, Table
+from curator.report.base import Chart, ManifestLike, Outcome, ReportSection, SectionResult, Table
 
 _REASONS = {
     "structured_only": "structured_only: the stage runs pattern recognizers only (no names)",
@@ -25,10 +24,9 @@ class PIISection(ReportSection):
     key = "pii"
     title = "Personal data (PII)"
 
-    def __init__(self, manifest: dict[str, Any]) -> None:
+    def __init__(self, manifest: ManifestLike) -> None:
         super().__init__(manifest)
-        configs = (manifest.get("recipe") or {}).get("resolved", {}).get("stages", [])
-        self.configs = [s for s in configs if s.get("type") == "pii"]
+        self.configs = self.manifest.recipe.stage_configs("pii")
         self.stages = {s.get("name") or "pii" for s in self.configs}
         self.records = 0
         self.analysed = 0

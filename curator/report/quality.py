@@ -12,7 +12,16 @@ from typing import Any
 
 from curator.quality.reasons import CHECK_OF_REASON, check_actions
 from curator.records import InstructionRecord
-from curator.report.base import Chart, Example, Outcome, ReportSection, SectionResult, Table, example_text
+from curator.report.base import (
+    Chart,
+    Example,
+    ManifestLike,
+    Outcome,
+    ReportSection,
+    SectionResult,
+    Table,
+    example_text,
+)
 from curator.report.overview import split_flag
 from curator.report.stats import Sample, share
 
@@ -35,9 +44,9 @@ class QualitySection(ReportSection):
     title = "Quality checks"
     examples_per_reason = 3
 
-    def __init__(self, manifest: dict[str, Any]) -> None:
+    def __init__(self, manifest: ManifestLike) -> None:
         super().__init__(manifest)
-        configs = (manifest.get("recipe") or {}).get("resolved", {}).get("stages", [])
+        configs = self.manifest.recipe.stage_configs()
         names = [s.get("name") or s.get("type") for s in configs]
         self.stages = {
             name: config

@@ -6,7 +6,7 @@ from collections import Counter
 from typing import Any
 
 from curator.records import InstructionRecord
-from curator.report.base import Chart, Outcome, ReportSection, SectionResult, Series, Table
+from curator.report.base import Chart, ManifestLike, Outcome, ReportSection, SectionResult, Series, Table
 from curator.report.overview import split_flag
 from curator.report.stats import Distribution, share
 
@@ -27,13 +27,13 @@ class SourcesSection(ReportSection):
     key = "sources"
     title = "Per source"
 
-    def __init__(self, manifest: dict[str, Any]) -> None:
+    def __init__(self, manifest: ManifestLike) -> None:
         super().__init__(manifest)
         self.sources: dict[str, _Source] = {}
         self.rows: Counter[str] = Counter()
-        for item in manifest.get("inputs", []):
-            self.rows[item.get("source") or "?"] += item.get("rows") or 0
-            self.sources.setdefault(item.get("source") or "?", _Source())
+        for item in self.manifest.inputs:
+            self.rows[item.source or "?"] += item.rows
+            self.sources.setdefault(item.source or "?", _Source())
 
     def _get(self, name: str) -> _Source:
         source = self.sources.get(name)

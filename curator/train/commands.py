@@ -52,9 +52,9 @@ def train_command(
 
 def validation_from_run(run_dir: Path, evals: tuple[str, ...], overrides: dict[str, Any]) -> ValidationConfig:
     """The run's recipe ``validation:`` (if any) with command-line settings on top."""
-    from curator.train.data import run_manifest
+    from curator.run import RunFolder
 
-    recipe_section = run_manifest(run_dir)["recipe"].get("resolved", {}).get("validation") or {}
+    recipe_section = RunFolder(run_dir).read_manifest().recipe.validation()
     data = {**recipe_section, **overrides}
     if evals:
         data["eval"] = _absolute(evals)

@@ -30,25 +30,23 @@ from curator.ingest import adapt_row, detect_file_format, location
 from curator.io import check_readable, display_path, expand_paths, iter_rows
 from curator.io.paths import input_format, is_datasets_dir
 from curator.records import InstructionRecord
+from curator.run import RunFolder
 from curator.train.config import EvalSetConfig
 
 RECORD_FIELDS = frozenset({"id", "messages", "provenance"})
 # Files in run and mixture folders that describe data rather than hold it.
-METADATA_FILES = frozenset(
+METADATA_FILES = RunFolder.METADATA_FILES | frozenset(
     {
-        "manifest.json",
         "card.json",
-        "mixture.json",
         "mixtures.json",
         "stats.json",
         "summary.json",
         "metrics.json",
         "scorecard.json",
         "dataset_info.json",
-        "rejected.jsonl",
     }
 )
-SKIPPED_FOLDERS = frozenset({"removed", "_work", "validation", "report", "model", "generations"})
+SKIPPED_FOLDERS = RunFolder.NON_DATA_FOLDERS | frozenset({"validation", "report", "model", "generations"})
 MAX_PROBLEMS = 20
 
 
@@ -74,10 +72,6 @@ class RecordSet:
             "problems": self.problems[:5],
             "notes": self.notes,
         }
-
-
-def is_run_folder(path: Path) -> bool:
-    return path.is_dir() and (path / "manifest.json").is_file()
 
 
 def data_files(folder: Path) -> list[Path]:
@@ -110,8 +104,9 @@ def discover(data: str | Path, base_dir: Path | None = None) -> list[tuple[str, 
     path = Path(os.path.expanduser(str(data)))
     path = path if path.is_absolute() else base_dir / path
     if path.is_dir() and not is_datasets_dir(path):
-        if is_run_folder(path) or (path / "mixtures").is_dir():
-            mixtures_dir = path / "mixtures"
+        run = RunFolder(path)
+        if run.is_finished() or run.mixtures_dir.is_dir():
+            mixtures_dir = run.mixtures_dir
             if mixtures_dir.is_dir():
                 found = [
                     (child.name, data_files(child))
@@ -120,8 +115,8 @@ def discover(data: str | Path, base_dir: Path | None = None) -> list[tuple[str, 
                 ]
                 if found:
                     return found
-            if (path / "data").is_dir():
-                return [("curated", data_files(path / "data"))]
+            if run.data_dir.is_dir():
+                return [("curated", data_files(run.data_dir))]
             raise CuratorError(f"{path}: a run folder without mixtures/ or data/ to train on")
         return [(path.name, data_files(path))]
     files = expand_paths(str(data), base_dir)
@@ -246,49 +241,29 @@ def load_eval_sets(configs: list[EvalSetConfig], base_dir: Path) -> list[RecordS
     return sets
 
 
-def run_manifest(run_dir: Path) -> dict[str, Any]:
-    path = run_dir / "manifest.json"
-    if not path.is_file():
-        raise CuratorError(f"{run_dir} is not a finished run folder (no manifest.json)")
-    try:
-        manifest = orjson.loads(path.read_bytes())
-    except (OSError, orjson.JSONDecodeError) as exc:
-        raise CuratorError(f"cannot read {path}: {exc}") from None
-    if not isinstance(manifest, dict) or "recipe" not in manifest or "inputs" not in manifest:
-        raise CuratorError(f"{path} is not a curator run manifest")
-    return manifest
-
-
-def recipe_base_dir(manifest: dict[str, Any]) -> Path:
-    return Path(manifest["recipe"]["path"]).parent
-
-
 def load_baseline(run_dir: Path) -> RecordSet:
     """The run's inputs as records with no stage applied (read again from the manifest's input files)."""
     from curator.recipe import SourceConfig
 
-    manifest = run_manifest(run_dir)
-    base_dir = recipe_base_dir(manifest)
-    sources = {
-        s["name"]: SourceConfig.model_validate(s)
-        for s in manifest["recipe"].get("resolved", {}).get("sources", [])
-    }
-    result = RecordSet("baseline", [], f"inputs of {manifest['recipe']['path']}, no stages")
-    for item in manifest["inputs"]:
-        display = item["file"]
+    folder = RunFolder(run_dir)
+    manifest = folder.read_manifest()
+    base_dir = manifest.recipe.base_dir
+    sources = {s["name"]: SourceConfig.model_validate(s) for s in manifest.recipe.source_configs()}
+    result = RecordSet("baseline", [], f"inputs of {manifest.recipe.path}, no stages")
+    for item in manifest.inputs:
+        display = item.file
         path = Path(display) if os.path.isabs(display) else base_dir / display
         if not path.exists():
             raise CuratorError(
                 f"the baseline re-reads the run's inputs, but {path} is gone; "
                 f"restore it or pass --no-baseline"
             )
-        source = sources.get(item["source"])
+        source = sources.get(item.source)
         if source is None:
-            raise CuratorError(
-                f"{run_dir / 'manifest.json'}: input {display} names unknown source {item['source']!r}"
-            )
+            where = folder.manifest_path
+            raise CuratorError(f"{where}: input {display} names unknown source {item.source!r}")
         provenance = {**source.provenance(), "file": display}
-        adapter = get_format(item["format"])
+        adapter = get_format(item.format)
         for raw in iter_rows(path, display):
             result.rows += 1
             outcome = adapt_row(raw, adapter, source.columns, provenance)

@@ -27,6 +27,7 @@ import orjson
 import curator
 from curator.errors import CuratorError
 from curator.io import JsonlWriter, write_json_atomic
+from curator.run import RunFolder
 from curator.train.chat import Encoded
 from curator.train.config import TrainConfig, ValidationConfig
 from curator.train.data import (
@@ -34,8 +35,6 @@ from curator.train.data import (
     load_baseline,
     load_eval_sets,
     load_mixtures,
-    recipe_base_dir,
-    run_manifest,
 )
 from curator.train.decontam import find_overlap
 
@@ -280,8 +279,8 @@ def validate_run(
 
     log = on_log or (lambda _message: None)
     check_model(validation.model)
-    manifest = run_manifest(run_dir)
-    base_dir = base_dir or recipe_base_dir(manifest)
+    manifest = RunFolder(run_dir).read_manifest()
+    base_dir = base_dir or manifest.recipe.base_dir
     out_dir = out_dir or run_dir / validation.out
     eval_sets = load_eval_sets(validation.eval, base_dir)
     mixtures = load_mixtures(run_dir, validation.mixtures)

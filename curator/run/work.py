@@ -1,0 +1,61 @@
+"""The names of a run's intermediate files under ``_work/`` (part of the run folder's layout).
+
+Every file is per shard, so workers never share one; a shard-pass's report is written last and
+atomically, so it marks that shard-pass complete (an interrupted run resumes from there).
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from curator.io import write_bytes_atomic
+
+if TYPE_CHECKING:
+    from curator.engines.shards import ShardReport
+
+
+class WorkDir:
+    """Names of a run's intermediate files. Every file is per shard, so workers never share one."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def rejected(self, shard: int) -> Path:
+        return self._file("rejected", shard)
+
+    def removed(self, stage: str, shard: int) -> Path:
+        return self._file(f"removed/{stage}", shard)
+
+    def removed_stage_dirs(self) -> list[Path]:
+        """One folder per stage that removed records (sorted by stage name)."""
+        root = self.root / "removed"
+        return sorted(p for p in root.iterdir()) if root.exists() else []
+
+    def spill(self, pass_index: int, shard: int) -> Path:
+        return self._file(f"pass{pass_index}", shard)
+
+    def kept(self, shard: int) -> Path:
+        return self._file("kept", shard)
+
+    def done(self, pass_index: int, shard: int) -> Path:
+        """The shard's report for a pass: written last, atomically, so it marks the pass complete."""
+        directory = self.root / "done" / f"pass{pass_index}"
+        directory.mkdir(parents=True, exist_ok=True)
+        return directory / f"{shard:06d}.pkl"
+
+    def load_done(self, pass_index: int, shard: int) -> ShardReport | None:
+        """The report of a shard-pass an earlier, interrupted run completed; None if it did not."""
+        path = self.done(pass_index, shard)
+        if not path.exists():
+            return None
+        return pickle.loads(path.read_bytes())
+
+    def mark_done(self, pass_index: int, report: ShardReport) -> None:
+        write_bytes_atomic(self.done(pass_index, report.shard), pickle.dumps(report, protocol=5))
+
+    def _file(self, folder: str, shard: int) -> Path:
+        directory = self.root / folder
+        directory.mkdir(parents=True, exist_ok=True)
+        return directory / f"{shard:06d}.jsonl"
