@@ -76,8 +76,8 @@ def main() -> int:
 
     import torch
 
-    from curator.train.config import TrainConfig
     from curator.train.data import RecordSet, read_records
+    from curator.validation import TrainConfig
 
     parts = [read_records(name, [SAMPLE / name]) for name in FILES]
     records = RecordSet("sample", [r for p in parts for r in p.records], "sample_data")

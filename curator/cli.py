@@ -16,6 +16,7 @@ import click
 
 import curator
 from curator.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_IO, EXIT_USER, CuratorError
+from curator.formats.spec import INPUT_FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -71,9 +72,7 @@ def parse_columns(pairs: tuple[str, ...]) -> dict[str, str]:
     return columns
 
 
-FORMAT_CHOICE = click.Choice(
-    ["auto", "alpaca", "sharegpt", "messages", "dolly", "text", "prompt_completion", "self_instruct"]
-)
+FORMAT_CHOICE = click.Choice(INPUT_FORMATS)
 COLUMNS_OPTION = click.option(
     "--columns", multiple=True, metavar="SRC=DST", help="Rename a field before adapting (repeatable)."
 )
@@ -145,7 +144,7 @@ def run(
         )
     if not quiet:
         print_summary(result.run, out_dir)
-        from curator.provenance import summary_lines
+        from curator.progress import summary_lines
 
         for line in summary_lines(result.run):  # licence conflicts, mixtures
             click.echo(line)

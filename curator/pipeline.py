@@ -7,7 +7,6 @@ The run folder's layout is :class:`curator.run.RunFolder`'s; its manifest (a typ
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import time
 from collections import Counter
@@ -18,11 +17,14 @@ from typing import Any, Literal
 
 from curator.engines.local import EngineResult, LocalEngine
 from curator.engines.shards import InputFile, ShardReport, StageStats
-from curator.errors import CuratorError, InputError
-from curator.ingest import detect_file_format
-from curator.io import check_readable, expand_paths, write_bytes_atomic
+from curator.errors import CuratorError
+from curator.ingest import relative_display, resolve_files
+from curator.ingest.cards import CardInfo, fill_from_cards
+from curator.io import write_bytes_atomic
+from curator.licensing.run import run_licences, source_fates
+from curator.licensing.terms import resolve_terms
+from curator.mixtures.run import build_mixtures, check_tokenizers, scan_kept
 from curator.output import assemble_outputs
-from curator.provenance import finish_provenance, prepare_provenance
 from curator.recipe import LoadedRecipe
 from curator.run import Manifest, RunFolder
 from curator.run.assemble import build_manifest, finish_manifest
@@ -44,22 +46,9 @@ def plan_inputs(loaded: LoadedRecipe) -> list[InputFile]:
     """Resolve every source's files, check they are readable and detect formats; write nothing."""
     inputs: list[InputFile] = []
     for source_index, source in enumerate(loaded.recipe.sources):
-        paths: list[Path] = []
-        for pattern in source.paths:
-            try:
-                paths.extend(expand_paths(pattern, loaded.base_dir))
-            except InputError as exc:
-                raise InputError(f"source {source.name!r}: {exc}") from None
-        for path in paths:
-            check_readable(path)
-            display = os.path.relpath(path, loaded.base_dir)
-            fmt = source.format
-            if fmt == "auto":
-                try:
-                    fmt = detect_file_format(path, display, source.columns)
-                except CuratorError as exc:
-                    raise InputError(f"source {source.name!r}: {exc}") from None
-            inputs.append(InputFile(source_index, path, display, fmt, *_digest(path)))
+        label = f"source {source.name!r}"
+        for file in resolve_files(source, loaded.base_dir, display=relative_display, label=label):
+            inputs.append(InputFile(source_index, file.path, file.display, file.format, *_digest(file.path)))
     return inputs
 
 
@@ -136,7 +125,11 @@ def run_recipe(
     """
     started = time.perf_counter()
     inputs = plan_inputs(loaded)  # every input is checked before anything is written
-    loaded = prepare_provenance(loaded, inputs)  # licences etc. from dataset cards; mixture checks
+    check_tokenizers(loaded.recipe, loaded.base_dir)  # a mixture's tokenizer must load, offline
+    by_source = [[i.path for i in inputs if i.source_index == n] for n in range(len(loaded.recipe.sources))]
+    # Missing licences etc. from the dataset cards beside the inputs (the recipe's own fields win).
+    filled, cards = fill_from_cards(loaded.recipe, loaded.base_dir, by_source)
+    loaded = loaded.model_copy(update={"recipe": filled}) if filled is not loaded.recipe else loaded
     loaded = resolve_stage_paths(loaded)  # stages' own input files (eval sets), checked now too
     recipe = loaded.recipe
     if on_planned:
@@ -161,7 +154,7 @@ def run_recipe(
         timings={"total_seconds": time.perf_counter() - started, "engine_seconds": engine_seconds},
     )
     provenance_started = time.perf_counter()
-    after = finish_provenance(loaded, folder, core)  # source fates, licences, mixtures
+    after = after_run(loaded, folder, core, cards)  # source fates, licences, mixtures
     manifest = finish_manifest(core, **after, provenance_seconds=time.perf_counter() - provenance_started)
     folder.write_manifest(manifest)  # last: a folder with a manifest is a finished run
     shutil.rmtree(folder.work_dir)
@@ -172,6 +165,35 @@ def run_recipe(
 
         write_report(out_dir, kind=report)  # reads the manifest back: same report as `curator report`
     return RunResult(out_dir, manifest)
+
+
+def after_run(
+    loaded: LoadedRecipe, folder: RunFolder, core: Manifest, cards: dict[str, CardInfo | None]
+) -> dict[str, Any]:
+    """The work after a run, each part by its owner: source fates and licences (licensing), mixtures."""
+    recipe = loaded.recipe
+    scan = scan_kept(recipe, loaded.base_dir, folder.data_paths(core))
+    modifying = [s.stage_name for s in recipe.stages if s.modifies_text()]
+    fates = source_fates(recipe, core, folder, scan)
+    terms = {s.name: resolve_terms(s.generated_by, s.model_terms) for s in recipe.sources}
+    licences = run_licences(recipe, scan, fates, terms, cards, modifying)
+    mixtures = build_mixtures(
+        loaded,
+        folder,
+        core,
+        scan,
+        fates=fates,
+        terms=terms,
+        cards=cards,
+        intended_use=licences.policy.intended_use if licences.policy else None,
+        modifying=modifying,
+    )
+    taken: dict[str, dict[str, int]] = {name: {} for name in fates}
+    for mixture_name, summary in mixtures.items():
+        for source_name, stats in summary.sources.items():
+            taken[source_name][mixture_name] = stats["records"]
+    sources = {name: fate.model_copy(update={"mixtures": taken[name]}) for name, fate in fates.items()}
+    return {"sources": sources, "licences": licences, "mixtures": mixtures}
 
 
 def _ray_engine(workers: int, address: str | None):

@@ -88,3 +88,20 @@ def print_summary(manifest: Manifest, out_dir: Path, command: str = "curator run
     report = RunFolder(out_dir).report_html
     if report.exists():
         console.print(f"report: {report} (numbers in report.json)")
+
+
+def summary_lines(manifest: Manifest) -> list[str]:
+    """Licence conflicts and mixtures of a finished run, for the end of `curator run`."""
+    lines = []
+    for c in manifest.licences.conflicts:
+        lines.append(f"licence {c.level}: {c.code}: {c.message}")
+    for name, mixture in manifest.mixtures.items():
+        licence = mixture.licence
+        terms = licence.license or f"no single licence ({licence.expression or 'unknown'})"
+        errors = sum(c.level == "error" for c in licence.conflicts or [])
+        lines.append(
+            f"mixture {name}: {mixture.records:,} records, {mixture.tokens:,} tokens, {terms}"
+            + (f", {errors} licence error(s)" if errors else "")
+            + f" → {mixture.path}/"
+        )
+    return lines

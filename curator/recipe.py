@@ -24,35 +24,19 @@ from pydantic import (
 
 from curator.config_types import SAFE_NAME_PATTERN, SafeName, Seed
 from curator.errors import RecipeError
-from curator.formats import FORMAT_NAMES
+from curator.formats.spec import DataFiles
 from curator.io.safe_yaml import YamlLimitError, compose_bounded, load_bounded
 from curator.licensing.spdx import check_license
 from curator.licensing.terms import KNOWN_TERMS, ModelTerms
 from curator.mixtures.config import MixtureConfig
 from curator.stages import AnyStageConfig
-from curator.train.config import ValidationConfig
-
-FormatName = Literal[
-    "auto", "alpaca", "sharegpt", "messages", "dolly", "text", "prompt_completion", "self_instruct"
-]
+from curator.validation import ValidationConfig
 
 
-class SourceConfig(BaseModel):
-    """One input: files, how to read them, and where they came from."""
-
-    model_config = ConfigDict(extra="forbid")
+class SourceConfig(DataFiles):
+    """One input: files, how to read them (path, format, columns), and where they came from."""
 
     name: SafeName = Field(description="Short unique name; it appears in provenance, reports and removed/.")
-    path: str | list[str] = Field(
-        description="File, folder or glob (relative to the recipe's folder); or a list."
-    )
-    format: FormatName = Field(
-        default="auto", description="Wire format; 'auto' detects it from the field names."
-    )
-    columns: dict[str, str] = Field(
-        default_factory=dict,
-        description="Rename fields before adapting: {source_field: canonical_field}",
-    )
     license: str | None = Field(
         default=None,
         description="SPDX licence expression, e.g. CC-BY-NC-4.0 (validated and normalised); default: "
@@ -106,10 +90,6 @@ class SourceConfig(BaseModel):
     @classmethod
     def _languages(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
-
-    @property
-    def paths(self) -> list[str]:
-        return [self.path] if isinstance(self.path, str) else list(self.path)
 
     def provenance(self) -> dict[str, Any]:
         """Provenance fields every record of this source starts with."""
@@ -207,9 +187,6 @@ class Recipe(BaseModel):
         for config, dumped in zip(self.stages, data.get("stages", []), strict=True):
             dumped.setdefault("type", config.type)
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
-
-
-assert set(FORMAT_NAMES) <= set(FormatName.__args__), "FormatName must list every adapter"
 
 
 class LoadedRecipe(BaseModel):

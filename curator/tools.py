@@ -10,8 +10,9 @@ import orjson
 
 from curator.errors import ConversionError, CuratorError
 from curator.formats import FORMAT_NAMES, Format, get_format
-from curator.ingest import adapt_row, detect_file_format, location
-from curator.io import JsonlWriter, atomic_path, check_readable, expand_paths, iter_rows
+from curator.formats.spec import DataFiles
+from curator.ingest import location, read_file, resolve_files
+from curator.io import JsonlWriter, atomic_path
 from curator.records import InstructionRecord
 
 
@@ -26,20 +27,14 @@ def _records(
     inputs: list[Path], fmt: str, columns: dict[str, str], summary: Summary
 ) -> Iterator[tuple[str, InstructionRecord]]:
     """Yield (location, record) for good rows; add 'file:line: reason' to summary.problems for bad ones."""
-    files = [path for pattern in inputs for path in expand_paths(pattern, Path.cwd())]
-    for path in files:
-        check_readable(path)
-    for path in files:
-        display = str(path)
-        adapter = get_format(fmt if fmt != "auto" else detect_file_format(path, display, columns))
-        base = {"source": path.name, "file": display}
-        for raw in iter_rows(path, display):
+    spec = DataFiles(path=[str(p) for p in inputs], format=fmt, columns=columns)
+    for file in resolve_files(spec, Path.cwd(), display=lambda path, _base: str(path)):
+        for raw, outcome in read_file(file, columns, {"source": file.path.name}):
             summary.rows += 1
-            outcome = adapt_row(raw, adapter, columns, base)
             if isinstance(outcome, InstructionRecord):
                 yield location(raw), outcome
             else:
-                summary.problems.append(f"{location(raw)}: {outcome[0]}: {outcome[1]}")
+                summary.problems.append(f"{outcome.where}: {outcome.reason}: {outcome.error}")
 
 
 def validate_files(inputs: list[Path], fmt: str, columns: dict[str, str]) -> Summary:

@@ -9,7 +9,7 @@ import pytest
 from conftest import copy_sample, read_jsonl, write_recipe
 
 from curator.errors import RecipeError
-from curator.hubcard import find_card, front_matter
+from curator.ingest.cards import find_card, front_matter
 from curator.licensing import (
     KNOWN_TERMS,
     Component,
@@ -351,7 +351,7 @@ def test_roles_whose_pii_a_stage_replaces() -> None:
     from types import SimpleNamespace
 
     from curator.mixtures.pool import ROLE_BITS
-    from curator.provenance import _modified_roles
+    from curator.mixtures.pool import modified_roles as _modified_roles
     from curator.stages.length import LengthFilterConfig
     from curator.stages.pii import PIIConfig
 

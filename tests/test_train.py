@@ -15,11 +15,11 @@ from curator.errors import CuratorError, RecipeError
 from curator.recipe import parse_recipe
 from curator.records import InstructionRecord, Message
 from curator.train.chat import IGNORE, ByteChatEncoder, HFChatEncoder
-from curator.train.config import TrainConfig
 from curator.train.data import discover, load_mixtures
-from curator.train.decontam import builtin_overlap, find_overlap
+from curator.train.decontam import find_overlap
 from curator.train.metrics import exact_match, lcs_length, rouge_l
 from curator.train.packing import assign_rows, block_diagonal_mask, pack
+from curator.validation import TrainConfig
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
@@ -243,7 +243,8 @@ def test_decontamination_finds_ngram_and_prompt_overlap() -> None:
         record("classify the TONE of this email, please!", "Informal", row=2),
         record("Something unrelated to any of the eval prompts at all.", "Fine.", row=3),
     ]
-    overlap = builtin_overlap(train, eval_set, ngram=13)
+    # The prompt check: prompts alone, an eval prompt of 4+ words matched whole (one implementation).
+    overlap = find_overlap(train, eval_set, 13, text="user", eval_text="user", min_words=4)
     assert overlap.train_ids == {train[0].id, train[1].id}
     assert overlap.eval_ids == {eval_set[0].id, eval_set[1].id}
     # The decontamination stage's check when it is installed (the one the runner uses), else the same.

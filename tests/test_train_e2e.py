@@ -13,9 +13,9 @@ from conftest import SAMPLE_DATA, write_recipe
 
 from curator.cli import cli
 from curator.records import InstructionRecord
-from curator.train.config import EvalSetConfig, TrainConfig
 from curator.train.data import load_eval_sets, load_mixtures
 from curator.train.runner import train_records
+from curator.validation import EvalSetConfig, TrainConfig
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")

@@ -17,10 +17,8 @@ from typing import Any
 
 import orjson
 
-from curator.formats import get_format
-from curator.ingest import adapt_row, rejection
+from curator.ingest import adapt_rows
 from curator.io import JsonlWriter, RawRow
-from curator.licensing.spdx import with_row_license
 from curator.recipe import Recipe
 from curator.records import InstructionRecord
 from curator.run.work import WorkDir
@@ -131,26 +129,20 @@ class ShardRunner:
         self, shard: int, item: InputFile, rows: list[RawRow], report: ShardReport
     ) -> list[InstructionRecord]:
         source = self.recipe.sources[item.source_index]
-        fmt = get_format(item.format)
-        base = source.provenance()
-        base["file"] = item.display
-        columns = source.columns
-        license_column = source.license_column
+        provenance = {**source.provenance(), "file": item.display}
         records: list[InstructionRecord] = []
         entries: list[dict[str, Any]] = []
         with JsonlWriter(self.work.rejected(shard), durable=False) as rejected:
-            for raw in rows:
-                provenance = base
-                if license_column is not None:  # the row's own licence field overrides the source's
-                    provenance = with_row_license(base, raw.data, license_column)
-                outcome = adapt_row(raw, fmt, columns, provenance)
+            adapted = adapt_rows(
+                rows, item.format, source.columns, provenance, license_column=source.license_column
+            )
+            for _, outcome in adapted:
                 if isinstance(outcome, InstructionRecord):
                     records.append(outcome)
                     continue
-                reason, error = outcome
                 report.rejected += 1
-                report.rejected_reasons[reason] += 1
-                entries.append(rejection(source.name, raw, reason, error))
+                report.rejected_reasons[outcome.reason] += 1
+                entries.append(outcome.entry(source.name))
             if self.scrubber is not None:
                 entries = self.scrubber.scrub_rejected(entries)
             for entry in entries:

@@ -2,7 +2,7 @@
 
 For each mixture: group shares and quotas (:mod:`.sampling`), copies per kept record, then one
 streaming pass over data/ writes every mixture's rows (:mod:`.writer`), then the card,
-ATTRIBUTION and ``mixture.json`` (:mod:`curator.cards`). Returns the manifest's ``mixtures``.
+ATTRIBUTION and ``mixture.json`` (:mod:`curator.mixtures.cards`, driven by :mod:`curator.mixtures.run`).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from curator.mixtures.sampling import fill_group, natural_size, quotas, rng_for,
 from curator.mixtures.tokens import WHITESPACE
 from curator.mixtures.writer import ShuffledWriter
 from curator.recipe import Recipe
+from curator.run import RunFolder
 
 
 @dataclass(slots=True)
@@ -165,7 +166,7 @@ def select(
     )
     languages = np.bincount(scan.language_code, weights=counts, minlength=len(scan.languages.values))
     summary = {
-        "path": f"mixtures/{mixture.name}",
+        "path": f"{RunFolder.MIXTURES}/{mixture.name}",
         "by": mixture.by,
         "unit": mixture.unit,
         "tokenizer": mixture.tokenizer,

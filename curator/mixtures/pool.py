@@ -193,3 +193,13 @@ def scan_pool(
     scan.tokens = {spec: np.asarray(values, np.int64) for spec, values in tokens.items()}
     scan.group_code = {name: np.asarray(values, np.int32) for name, values in groups.items()}
     return scan
+
+
+def modified_roles(recipe: Any, role_bits: dict[str, int] = ROLE_BITS) -> int:
+    """``ROLE_BITS`` of the roles whose PII findings some stage replaces in the text."""
+    mask = 0
+    for stage in recipe.stages:
+        for role, bit in role_bits.items():
+            if stage.replaces_pii(role):
+                mask |= bit
+    return mask

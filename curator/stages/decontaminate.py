@@ -26,9 +26,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import Field, PrivateAttr
 
 from curator.dedup.shingles import MAX_N, shingle_hashes
+from curator.formats.spec import DataFiles
 from curator.records import InstructionRecord
 from curator.stages.base import Reason, RecordStage, SetupContext, StageConfig, StageInput
 from curator.stages.text import Normalization, TextField, normalize, select_text
@@ -37,32 +38,8 @@ REASON = "eval_overlap"
 _MAX_LISTED = 10  # eval items named per training record
 
 
-class EvalSet(BaseModel):
-    """An evaluation set to keep out of the training data."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str | None = Field(default=None, description="Name shown in reports; default: the file name.")
-    path: str | list[str] = Field(
-        description="File, folder or glob (relative to the recipe's folder), or a list; any input format."
-    )
-    format: str = Field(default="auto", description="Wire format; 'auto' detects it from the field names.")
-    columns: dict[str, str] = Field(
-        default_factory=dict, description="Rename fields before adapting: {source_field: canonical_field}"
-    )
-
-    @field_validator("format")
-    @classmethod
-    def _known_format(cls, value: str) -> str:
-        from curator.formats import FORMAT_NAMES
-
-        if value != "auto" and value not in FORMAT_NAMES:
-            raise ValueError(f"unknown format {value!r}; expected auto or one of {', '.join(FORMAT_NAMES)}")
-        return value
-
-    @property
-    def paths(self) -> list[str]:
-        return [self.path] if isinstance(self.path, str) else list(self.path)
+class EvalSet(DataFiles):
+    """An evaluation set to keep out of the training data (files read like a source's)."""
 
     @property
     def label(self) -> str:

@@ -2,7 +2,6 @@
 
 Pieces, one module each:
 
-``config``     TrainConfig / EvalSetConfig / ValidationConfig (Pydantic; the recipe's ``validation:``)
 ``data``       records from a run folder, a mixture folder or any data file; the uncurated baseline
 ``decontam``   drop training records that overlap the eval sets (13-gram check)
 ``tokenizer``  the byte-level tokenizer of the proxy presets
@@ -16,10 +15,7 @@ Pieces, one module each:
 ``scorecard``  scorecard.json / scorecard.md / scorecard.png
 ``commands``   what ``curator train``, ``curator validate-mixtures`` and ``validation:`` run
 
-Only ``config``, ``data``, ``decontam``, ``metrics`` and ``tokenizer`` import without torch, so a
-recipe with a ``validation:`` section validates on a machine without the ``train`` extra.
+Its settings (TrainConfig / EvalSetConfig / ValidationConfig, the recipe's ``validation:``) are
+recipe models in :mod:`curator.validation`. Only ``data``, ``decontam``, ``metrics`` and
+``tokenizer`` import without torch.
 """
-
-from curator.train.config import EvalSetConfig, TrainConfig, ValidationConfig
-
-__all__ = ["EvalSetConfig", "TrainConfig", "ValidationConfig"]

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from curator.errors import CuratorError
 from curator.formats import describe_validation_error
-from curator.train.config import EvalSetConfig, TrainConfig, ValidationConfig
+from curator.validation import EvalSetConfig, TrainConfig, ValidationConfig
 
 Log = Callable[[str], None]
 

@@ -25,13 +25,13 @@ import orjson
 from pydantic import ValidationError
 
 from curator.errors import CuratorError
-from curator.formats import describe_validation_error, get_format
-from curator.ingest import adapt_row, detect_file_format, location
+from curator.formats import describe_validation_error
+from curator.ingest import Rejected, ResolvedFile, location, read_file, resolve_file
 from curator.io import check_readable, display_path, expand_paths, iter_rows
 from curator.io.paths import input_format, is_datasets_dir
 from curator.records import InstructionRecord
 from curator.run import RunFolder
-from curator.train.config import EvalSetConfig
+from curator.validation import EvalSetConfig
 
 RECORD_FIELDS = frozenset({"id", "messages", "provenance"})
 # Files in run and mixture folders that describe data rather than hold it.
@@ -150,16 +150,18 @@ def read_records(
         if first.keys() >= RECORD_FIELDS and not columns and fmt == "auto":
             _read_record_rows(path, display, result)
             continue
-        adapter = get_format(fmt if fmt != "auto" else detect_file_format(path, display, columns))
-        provenance = {"source": name, "file": display}
-        for raw in iter_rows(path, display):
-            result.rows += 1
-            outcome = adapt_row(raw, adapter, columns, provenance)
-            if isinstance(outcome, InstructionRecord):
-                result.records.append(outcome)
-            else:
-                _problem(result, f"{location(raw)}: {outcome[0]}: {outcome[1]}")
+        file = resolve_file(path, display, fmt, columns)
+        for _, outcome in read_file(file, columns, {"source": name}):
+            _add(result, outcome)
     return result
+
+
+def _add(result: RecordSet, outcome: InstructionRecord | Rejected) -> None:
+    result.rows += 1
+    if isinstance(outcome, InstructionRecord):
+        result.records.append(outcome)
+    else:
+        _problem(result, f"{outcome.where}: {outcome.reason}: {outcome.error}")
 
 
 def _first_row(path: Path, display: str) -> dict[str, Any] | None:
@@ -262,15 +264,9 @@ def load_baseline(run_dir: Path) -> RecordSet:
         if source is None:
             where = folder.manifest_path
             raise CuratorError(f"{where}: input {display} names unknown source {item.source!r}")
-        provenance = {**source.provenance(), "file": display}
-        adapter = get_format(item.format)
-        for raw in iter_rows(path, display):
-            result.rows += 1
-            outcome = adapt_row(raw, adapter, source.columns, provenance)
-            if isinstance(outcome, InstructionRecord):
-                result.records.append(outcome)
-            else:
-                _problem(result, f"{location(raw)}: {outcome[0]}: {outcome[1]}")
+        file = ResolvedFile(path, display, item.format)
+        for _, outcome in read_file(file, source.columns, source.provenance()):
+            _add(result, outcome)
     if result.skipped:
         result.notes.append(
             f"{result.skipped} input rows are not records (see rejected.jsonl) and cannot be trained on, so "

@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 
 from curator.train.chat import IGNORE, Encoded
-from curator.train.config import TrainConfig
 from curator.train.models import LoadedModel, peak_flops, require_torch
 from curator.train.packing import Rows, block_diagonal_mask, pack
+from curator.validation import TrainConfig
 
 
 @dataclass

@@ -22,8 +22,8 @@ from typing import Any
 
 from curator.errors import CuratorError
 from curator.train.chat import ByteChatEncoder, ChatEncoder, HFChatEncoder
-from curator.train.config import PRESET_NAMES, TrainConfig
 from curator.train.tokenizer import ByteTokenizer
+from curator.validation import PRESET_NAMES, TrainConfig
 
 # hidden, intermediate, layers, heads. Head size 32 (tiny) or 64; intermediate a multiple of 32.
 PRESETS: dict[str, dict[str, int]] = {

@@ -29,7 +29,6 @@ from curator.errors import CuratorError
 from curator.io import JsonlWriter, write_json_atomic
 from curator.run import RunFolder
 from curator.train.chat import Encoded
-from curator.train.config import TrainConfig, ValidationConfig
 from curator.train.data import (
     RecordSet,
     load_baseline,
@@ -37,6 +36,7 @@ from curator.train.data import (
     load_mixtures,
 )
 from curator.train.decontam import find_overlap
+from curator.validation import TrainConfig, ValidationConfig
 
 Log = Callable[[str], None]
 MARKERS = ("metrics.json", "scorecard.json")

@@ -1,5 +1,8 @@
 """Read licence, citation and friends from a dataset's own metadata, so a recipe need not repeat it.
 
+Part of ingestion: the pipeline fills each source's missing provenance before the run
+(:func:`fill_from_cards`), and the licence summary reports where a card disagrees with the recipe.
+
 Two places hold it:
 
 * a Hub-style ``README.md`` whose YAML front matter has ``license:``, ``license_name:``,
@@ -20,7 +23,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import yaml
@@ -28,6 +31,9 @@ import yaml
 from curator.errors import InputError
 from curator.io.safe_yaml import YamlLimitError, load_bounded
 from curator.licensing.spdx import LicenseError, is_unknown, normalize_license
+
+if TYPE_CHECKING:
+    from curator.recipe import Recipe, SourceConfig
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(\r?\n|\Z)", re.S)
 _CITATION = re.compile(r"^#+\s*Citation[^\n]*\n(.*?)(?=^#+\s|\Z)", re.S | re.M | re.I)
@@ -228,3 +234,48 @@ def read_card(path: Path) -> CardInfo:
     if found is None:
         raise InputError(f"{path}: no dataset card metadata (YAML front matter or dataset_info.json) found")
     return found
+
+
+_CARD_FIELDS = ("license", "url", "citation", "version")
+
+
+def source_card(source: SourceConfig, base_dir: Path, input_paths: list[Path]) -> CardInfo | None:
+    """The dataset card of a source: the one it names, else the first found next to its inputs."""
+    if source.card:
+        path = Path(source.card).expanduser()
+        return read_card(path if path.is_absolute() else base_dir / path)
+    for path in input_paths:
+        found = find_card(path)
+        if found is not None:
+            return found
+    return None
+
+
+def fill_from_cards(
+    recipe: Recipe, base_dir: Path, input_paths: list[list[Path]]
+) -> tuple[Recipe, dict[str, CardInfo | None]]:
+    """The recipe with each source's missing licence, url, citation, version and language read from
+    its dataset card, and the cards (``input_paths``: each source's files, in source order).
+
+    The recipe's own fields always win. A card a source names that cannot be read is an InputError.
+    """
+    sources, cards, changed = [], {}, False
+    for source, paths in zip(recipe.sources, input_paths, strict=True):
+        card = cards[source.name] = source_card(source, base_dir, paths)
+        updates: dict[str, Any] = {}
+        if card is not None:
+            for name in _CARD_FIELDS:
+                if getattr(source, name) is None and getattr(card, name) is not None:
+                    updates[name] = getattr(card, name)
+            if source.language is None and card.language:
+                updates["language"] = card.language
+        if updates:
+            changed = True
+            source = source.model_copy(update=updates)
+        sources.append(source)
+    if not changed:
+        return recipe, cards
+    filled = recipe.model_copy(update={"sources": sources})
+    for stage in filled.stages:
+        stage.bind_sources(filled.sources)
+    return filled, cards

@@ -1,13 +1,17 @@
-"""Settings of one training run and of a recipe's ``validation:`` section (no torch needed here)."""
+"""The recipe's ``validation:`` section and the settings of one training run (no torch needed here).
+
+A recipe model, so it lives beside the recipe: the recipe layer never imports training code, and
+``curator.train`` reads these settings from here.
+"""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from curator.config_types import SafeName, Seed
-from curator.formats import FORMAT_NAMES
+from curator.formats.spec import DataFiles
 
 PRESET_NAMES: tuple[str, ...] = ("proxy-tiny", "proxy-small", "proxy-125m")
 
@@ -81,27 +85,16 @@ class TrainConfig(BaseModel):
         return max(1, self.steps // 20)
 
 
-class EvalSetConfig(BaseModel):
+class EvalSetConfig(DataFiles):
     """A held-out set: any file or glob in a supported format (detected, or named with `format`)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    path: str = Field(description="File, glob or folder (relative to the recipe's folder).")
     name: str | None = Field(default=None, description="Name in the scorecard; default: the file's stem.")
-    format: str = Field(default="auto", description="Wire format of the file; auto detects it.")
-    columns: dict[str, str] = Field(default_factory=dict, description="{source_field: canonical_field}")
+    path: str = Field(description="File, glob or folder (relative to the recipe's folder).")
 
     @model_validator(mode="before")
     @classmethod
     def _from_string(cls, data: Any) -> Any:
         return {"path": data} if isinstance(data, str) else data
-
-    @field_validator("format")
-    @classmethod
-    def _known_format(cls, value: str) -> str:
-        if value != "auto" and value not in FORMAT_NAMES:
-            raise ValueError(f"unknown format {value!r}; expected auto or one of {', '.join(FORMAT_NAMES)}")
-        return value
 
 
 class ValidationConfig(TrainConfig):
