@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from curator.engines.local import EngineResult, LocalEngine
-from curator.engines.shards import InputFile, ShardReport, StageStats
+from curator.engines.accounting import ShardReport, StageStats
+from curator.engines.local import LocalEngine
+from curator.engines.passes import EngineResult
 from curator.errors import CuratorError
-from curator.ingest import relative_display, resolve_files
+from curator.ingest import InputFile, plan_inputs
 from curator.ingest.cards import CardInfo, fill_from_cards
 from curator.io import write_bytes_atomic
 from curator.licensing.run import run_licences, source_fates
@@ -42,16 +43,6 @@ class RunResult:
         return self.run.to_json()
 
 
-def plan_inputs(loaded: LoadedRecipe) -> list[InputFile]:
-    """Resolve every source's files, check they are readable and detect formats; write nothing."""
-    inputs: list[InputFile] = []
-    for source_index, source in enumerate(loaded.recipe.sources):
-        label = f"source {source.name!r}"
-        for file in resolve_files(source, loaded.base_dir, display=relative_display, label=label):
-            inputs.append(InputFile(source_index, file.path, file.display, file.format, *_digest(file.path)))
-    return inputs
-
-
 def resolve_stage_paths(loaded: LoadedRecipe) -> LoadedRecipe:
     """The recipe with every stage's relative input paths resolved against the recipe's folder and
     checked (InputError naming the stage when a file is missing)."""
@@ -59,20 +50,6 @@ def resolve_stage_paths(loaded: LoadedRecipe) -> LoadedRecipe:
     for stage in stages:
         check_stage_inputs(stage)
     return loaded.model_copy(update={"recipe": loaded.recipe.model_copy(update={"stages": stages})})
-
-
-def _digest(path: Path) -> tuple[str, int]:
-    """sha256 and size of a file, or of a folder's files in sorted order (a `datasets` folder)."""
-    digest, size = hashlib.sha256(), 0
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    for file in files:
-        if path.is_dir():
-            digest.update(str(file.relative_to(path)).encode())
-        with file.open("rb") as handle:
-            while chunk := handle.read(1 << 20):
-                digest.update(chunk)
-                size += len(chunk)
-    return digest.hexdigest(), size
 
 
 def run_fingerprint(loaded: LoadedRecipe, inputs: list[InputFile]) -> str:

@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from curator.engines.shards import InputFile, ShardReport
+from curator.engines.accounting import ShardReport
+from curator.ingest import InputFile
 from curator.recipe import Recipe
 from curator.run import Manifest, RunFolder
 

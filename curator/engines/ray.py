@@ -14,18 +14,19 @@ from __future__ import annotations
 
 import logging
 import pickle
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from curator.engines.local import EngineResult, OnReport
+from curator.engines.accounting import ShardReport
+from curator.engines.passes import Done, EngineResult, OnReport, Task, run_passes
 from curator.engines.sharding import ShardSpec, plan_shards, read_shard
-from curator.engines.shards import InputFile, ShardReport, ShardRunner, plan_passes
+from curator.engines.shards import ShardRunner
 from curator.errors import CuratorError
+from curator.ingest import InputFile
 from curator.io import ReadStats, write_bytes_atomic
 from curator.recipe import Recipe
 from curator.run.work import WorkDir
-from curator.stages import GlobalStage, build_stage
 
 _PLAN_FILE = "ray_plan.pkl"
 
@@ -108,60 +109,36 @@ class RayEngine:
         result = EngineResult(read_stats=[ReadStats() for _ in inputs])
         specs = plan_shards(inputs, batch_size, result.read_stats)
         result.shard_count = len(specs)
-        work = WorkDir(work_root)
         write_bytes_atomic(work_root / _PLAN_FILE, pickle.dumps((recipe, inputs), protocol=5))
-        stages = [build_stage(config) for config in recipe.stages]
-        passes = plan_passes(stages)
-        for pass_index in range(len(passes)):
-            if pass_index == 0:
-                payloads: list[Any] = list(specs)
-            else:
-                stage = stages[passes[pass_index - 1].global_stage]  # type: ignore[index]
-                assert isinstance(stage, GlobalStage)
-                signatures = [report.signatures for report in result.passes[-1]]
-                for report in result.passes[-1]:
-                    report.signatures = None
-                payloads = stage.reduce(signatures)
-                del signatures
-            reports = dict(self._map_pass(ray, recipe, inputs, work, pass_index, payloads, result))
-            ordered = [reports[shard] for shard in range(len(specs))]
-            for report in ordered:
-                if on_report:
-                    on_report(pass_index, report)
-            result.passes.append(ordered)
+
+        def map_tasks(pass_index: int, tasks: Iterable[Task]) -> Iterator[ShardReport]:
+            return self._map_pass(ray, work_root, pass_index, tasks)
+
+        run_passes(recipe, WorkDir(work_root), result, enumerate(specs), map_tasks, on_report)
         return result
 
     def _map_pass(
-        self,
-        ray: Any,
-        recipe: Recipe,
-        inputs: list[InputFile],
-        work: WorkDir,
-        pass_index: int,
-        payloads: list[Any],
-        result: EngineResult,
-    ) -> Iterator[tuple[int, ShardReport]]:
-        tasks = []
-        for shard, payload in enumerate(payloads):
-            finished = work.load_done(pass_index, shard)
-            if finished is not None:  # completed by an interrupted earlier run
-                result.resumed_shard_passes += 1
-                yield shard, finished
+        self, ray: Any, work_root: Path, pass_index: int, tasks: Iterable[Task]
+    ) -> Iterator[ShardReport]:
+        """One pass's tasks as a Ray Dataset of descriptors, mapped by the actor pool (any order)."""
+        todo = []
+        for shard, payload in tasks:
+            if isinstance(payload, Done):
+                yield payload.report
             else:
-                tasks.append({"task": pickle.dumps((pass_index, shard, payload), protocol=5)})
-        if not tasks:
+                todo.append({"task": pickle.dumps((pass_index, shard, payload), protocol=5)})
+        if not todo:
             return
-        dataset = ray.data.from_items(tasks, override_num_blocks=len(tasks))
+        dataset = ray.data.from_items(todo, override_num_blocks=len(todo))
         mapped = dataset.map_batches(
             _PassActor,
-            fn_constructor_args=(str(work.root),),
+            fn_constructor_args=(str(work_root),),
             batch_size=1,
-            compute=ray.data.ActorPoolStrategy(size=min(self.workers, len(tasks))),
+            compute=ray.data.ActorPoolStrategy(size=min(self.workers, len(todo))),
             num_cpus=1,
         )
         for row in mapped.iter_rows():
-            report: ShardReport = pickle.loads(row["report"])
-            yield report.shard, report
+            yield pickle.loads(row["report"])
 
 
 def _import_ray() -> Any:

@@ -13,7 +13,7 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from curator.engines.shards import InputFile
+from curator.ingest import InputFile
 from curator.io import RawRow, ReadStats, input_format, iter_rows
 from curator.io.jsonl import read_jsonl_from
 

@@ -10,64 +10,20 @@ engine can drive these functions; they only touch the run's work folder.
 from __future__ import annotations
 
 import time
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from curator.ingest import adapt_rows
+from curator.engines.accounting import ShardReport, StageStats, account
+from curator.ingest import InputFile, adapt_rows
 from curator.io import JsonlWriter, RawRow
 from curator.recipe import Recipe
 from curator.records import InstructionRecord
 from curator.run.work import WorkDir
 from curator.stage_inputs import setup_context
 from curator.stages import GlobalStage, RecordStage, Stage, StageResult, build_stage
-
-
-@dataclass(frozen=True, slots=True)
-class InputFile:
-    """One resolved input file of a source."""
-
-    source_index: int
-    path: Path
-    display: str  # as recorded in provenance: relative to the recipe's folder when inside it
-    format: str
-    sha256: str
-    size: int
-
-
-@dataclass(slots=True)
-class StageStats:
-    records_in: int = 0
-    kept: int = 0
-    removed: int = 0
-    tagged: int = 0
-    reasons: Counter = field(default_factory=Counter)
-    seconds: float = 0.0
-
-    def add(self, other: StageStats) -> None:
-        self.records_in += other.records_in
-        self.kept += other.kept
-        self.removed += other.removed
-        self.tagged += other.tagged
-        self.reasons.update(other.reasons)
-        self.seconds += other.seconds
-
-
-@dataclass(slots=True)
-class ShardReport:
-    """What a worker sends back: counts, timings and (for a global stage) compact signatures."""
-
-    shard: int
-    rows: int = 0
-    rejected: int = 0
-    rejected_reasons: Counter = field(default_factory=Counter)
-    adapt_seconds: float = 0.0
-    stages: dict[str, StageStats] = field(default_factory=dict)
-    records_out: int = 0
-    signatures: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,27 +159,6 @@ class ShardRunner:
         seconds: float,
         report: ShardReport,
     ) -> None:
-        stats = report.stages.setdefault(stage.name, StageStats())
-        stats.records_in += records_in
-        stats.kept += len(result.kept)
-        stats.removed += len(result.removed)
-        stats.tagged += result.tagged
-        stats.seconds += seconds
-        if result.removed:
-            removed = [removal.record for removal in result.removed]
-            if self.scrubber is not None:
-                removed = self.scrubber.scrub_removed(removed)
-            with JsonlWriter(self.work.removed(stage.name, shard), durable=False) as out:
-                for removal, record in zip(result.removed, removed, strict=True):
-                    stats.reasons[removal.reason] += 1
-                    out.write_line(
-                        orjson.dumps(
-                            {
-                                "stage": stage.name,
-                                "reason": removal.reason,
-                                "detail": removal.detail,
-                                "record": record.model_dump(mode="json"),
-                            }
-                        )
-                    )
-        assert records_in == len(result.kept) + len(result.removed), f"stage {stage.name} lost records"
+        scrub = self.scrubber.scrub_removed if self.scrubber is not None else None
+        removed_file = lambda: self.work.removed(stage.name, shard)  # noqa: E731 (created only if needed)
+        account(stage.name, records_in, result, seconds, report, removed_file, scrub)

@@ -27,8 +27,8 @@ from curator.run.manifest import (
 )
 
 if TYPE_CHECKING:
-    from curator.engines.local import EngineResult
-    from curator.engines.shards import InputFile
+    from curator.engines.passes import EngineResult
+    from curator.ingest import InputFile
     from curator.pipeline import Totals
     from curator.recipe import LoadedRecipe
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from curator.io import write_bytes_atomic
 
 if TYPE_CHECKING:
-    from curator.engines.shards import ShardReport
+    from curator.engines.accounting import ShardReport
 
 
 class WorkDir:
