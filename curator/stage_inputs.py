@@ -9,9 +9,9 @@ source's (any format, ``columns:``, ``format: auto``); rows that are not records
 from __future__ import annotations
 
 from curator.errors import InputError
-from curator.formats import get_format
-from curator.ingest import adapt_row, detect_file_format
-from curator.io import check_readable, display_path, expand_paths, iter_rows
+from curator.formats.spec import DataFiles
+from curator.ingest import read_records
+from curator.io import check_readable, expand_paths
 from curator.records import InstructionRecord
 from curator.stages.base import InputRecords, SetupContext, StageConfig, StageInput
 
@@ -30,19 +30,12 @@ def check_stage_inputs(config: StageConfig) -> None:
 def read_stage_input(spec: StageInput) -> InputRecords:
     """Every row of the input's files as a record (provenance: source = the input's name)."""
     read = InputRecords()
-    for pattern in spec.paths:
-        for path in expand_paths(pattern, spec.base_dir):
-            display = display_path(path, spec.base_dir)
-            name = spec.format
-            if name == "auto":
-                name = detect_file_format(path, display, spec.columns)
-            adapter = get_format(name)
-            for raw in iter_rows(path, display):
-                record = adapt_row(raw, adapter, spec.columns, {"source": spec.name, "file": display})
-                if isinstance(record, InstructionRecord):
-                    read.records.append(record)
-                else:
-                    read.skipped += 1
+    files = DataFiles(name=spec.name, path=list(spec.paths), format=spec.format, columns=dict(spec.columns))
+    for _, outcome in read_records(files, spec.base_dir, provenance={"source": spec.name}):
+        if isinstance(outcome, InstructionRecord):
+            read.records.append(outcome)
+        else:
+            read.skipped += 1
     return read
 
 

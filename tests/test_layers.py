@@ -17,7 +17,17 @@ from curator.stages.base import RecordStage, Stage, StageConfig
 PACKAGE = Path(__file__).resolve().parents[1] / "curator"
 ALGORITHMS = ("dedup", "pii", "langid", "quality")
 # Modules that drive stages: they may only call the hooks Stage and StageConfig declare.
-DRIVERS = ["engines", "pipeline.py", "recipe.py", "provenance.py", "audit.py", "stage_inputs.py"]
+DRIVERS = [
+    "engines",
+    "pipeline.py",
+    "recipe.py",
+    "ingest",
+    "licensing/run.py",
+    "mixtures",
+    "run",
+    "audit.py",
+    "stage_inputs.py",
+]
 
 
 def _modules(*parts: str) -> list[Path]:

@@ -234,11 +234,11 @@ class Manifest(_Part):
 
     def stage_types(self) -> dict[str, str]:
         """Stage name → type, in run order."""
-        return {stage.name: stage.type for stage in self.stages}
+        return {entry.name: entry.type for entry in self.stages}
 
     def stages_of(self, *types: str) -> dict[str, StageEntry]:
         """Stage name → entry, for the stages of the given types (run order)."""
-        return {stage.name: stage for stage in self.stages if stage.type in types}
+        return {entry.name: entry for entry in self.stages if entry.type in types}
 
     def input_of(self, source: str, file: str | None) -> InputEntry | None:
         return next((i for i in self.inputs if i.source == source and i.file == file), None)
