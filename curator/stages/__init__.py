@@ -1,7 +1,8 @@
 """Stage registry: every stage type, its config model, and the recipe's discriminated union.
 
 To add a stage: write ``curator/stages/<name>.py`` with a config (``type: Literal["<name>"]``)
-and a RecordStage or GlobalStage subclass, then add one line to ``_STAGE_CLASSES``.
+and a RecordStage or GlobalStage subclass (the contract: :mod:`curator.stages.base`), then import
+it here and add one line to ``_STAGE_CLASSES`` (README: "Adding a stage").
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from curator.stages.licence import LicenceStage
 from curator.stages.minhash_dedup import MinHashDedup
 from curator.stages.pii import PIIStage
 from curator.stages.quality import QualityFilter
+from curator.stages.regex import RegexFilter
 
 # One line per stage; the order here is the order of the JSON Schema's union.
 _STAGE_CLASSES: list[type[Stage]] = [
@@ -30,6 +32,7 @@ _STAGE_CLASSES: list[type[Stage]] = [
     MinHashDedup,
     Decontaminate,
     LicenceStage,
+    RegexFilter,
 ]
 
 STAGES: dict[str, type[Stage]] = {
