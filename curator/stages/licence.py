@@ -113,10 +113,11 @@ class LicenceStage(RecordStage[LicenceConfig]):
         super().__init__(config)
         self._policy: Policy | None = None
         self._cache: dict[tuple[str | None, str | None, str], tuple[Verdict, dict[str, Any]]] = {}
+        self._flags: dict[int, StageVerdict] = {}  # by id() of a verdict held in _cache
 
     def setup(self, context: SetupContext | None = None) -> None:
         self._policy = self.config.policy()
-        self._cache = {}
+        self._cache, self._flags = {}, {}
 
     def verdict(self, record: InstructionRecord) -> tuple[Verdict, dict[str, Any]]:
         prov = record.provenance
@@ -139,7 +140,11 @@ class LicenceStage(RecordStage[LicenceConfig]):
         reason = verdict.drop_reason
         if reason is not None:
             return Reason(reason, _removal_detail(reason, verdict), "drop")
-        return StageVerdict([Reason(tag, action="tag") for tag in verdict.tags])
+        flags = self._flags.get(id(verdict))  # one per cached verdict: the base class only reads it
+        if flags is None:
+            flags = StageVerdict([Reason(tag, action="tag") for tag in verdict.tags])
+            self._flags[id(verdict)] = flags
+        return flags
 
 
 def _removal_detail(reason: str, verdict: Verdict) -> dict[str, Any]:
