@@ -218,7 +218,7 @@ def test_yaml_set_is_not_plain_data() -> None:
 
 
 def test_card_with_a_bomb_or_a_set_is_ignored_not_a_crash(tmp_path: Path) -> None:
-    from curator.hubcard import read_readme
+    from curator.ingest.cards import read_readme
 
     card = tmp_path / "README.md"
     card.write_text("---\n" + _LAUGHS + "\nlicense: mit\n---\n# Data\n")
