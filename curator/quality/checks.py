@@ -366,6 +366,37 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*•+]|\d+[.)]|[a-z][.)])\s")
 _FENCE = re.compile(r"^[ \t]*```", re.MULTILINE)
 
 
+def length_limit(
+    text: str,
+    chars: int,
+    kind: str,
+    min_words: int,
+    max_words: int | None,
+    min_chars: int,
+    max_chars: int | None,
+) -> tuple[str, dict[str, int]] | None:
+    """The first length limit ``text`` breaks, as (``{kind}_too_{short,long}_{chars,words}``, detail);
+    None when it keeps them all. ``chars`` is counted by the caller (a stage may strip first).
+
+    The one length check: the quality stage applies it per turn, the length stage to the joined
+    output and prompt turns. Words are whitespace-separated tokens.
+    """
+    if chars < min_chars:
+        return f"{kind}_too_short_chars", {"chars": chars, "limit": min_chars}
+    if max_chars is not None and chars > max_chars:
+        return f"{kind}_too_long_chars", {"chars": chars, "limit": max_chars}
+    if min_words or max_words is not None:
+        # maxsplit: counting stops past the limit, so a 2 MB output costs no more than that (exact
+        # counting when the limits contradict, so the shorter-than reason stays the right one).
+        cap = max_words if max_words is not None and max_words >= min_words else None
+        words = len(text.split(None, cap)) if cap is not None else len(text.split())
+        if words < min_words:
+            return f"{kind}_too_short_words", {"words": words, "limit": min_words}
+        if max_words is not None and words > max_words:
+            return f"{kind}_too_long_words", {"limit": max_words}
+    return None
+
+
 def truncated(text: str, min_words: int) -> str | None:
     """The dangling last word of a prose output that stops mid-sentence, or None."""
     stripped = text.rstrip()

@@ -11,6 +11,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from curator.quality.checks import length_limit
 from curator.records import InstructionRecord
 from curator.stages.base import RecordStage, StageConfig
 
@@ -63,17 +64,8 @@ class LengthFilter(RecordStage[LengthFilterConfig]):
                 (c.min_prompt_words, c.max_prompt_words, c.min_prompt_chars, c.max_prompt_chars),
             ),
         ):
-            min_words, max_words, min_chars, max_chars = limits
             text = "\n".join(parts)
-            chars = len(text)
-            if chars < min_chars:
-                return f"{kind}_too_short_chars"
-            if max_chars is not None and chars > max_chars:
-                return f"{kind}_too_long_chars"
-            if min_words or max_words is not None:
-                words = len(text.split())
-                if words < min_words:
-                    return f"{kind}_too_short_words"
-                if max_words is not None and words > max_words:
-                    return f"{kind}_too_long_words"
+            broken = length_limit(text, len(text), kind, *limits)
+            if broken is not None:
+                return broken[0]
         return None

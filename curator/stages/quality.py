@@ -470,23 +470,10 @@ class QualityFilter(RecordStage[QualityConfig]):
                     continue  # the empty check's finding, not a length
                 if kind == "instruction" and not chars and turns.input and turns.input[0] == index:
                     continue  # the whole prompt is in the input: judged as an input, not as an instruction
-                if chars < min_chars:
-                    return Finding(
-                        f"{kind}_too_short_chars", {"message": index, "chars": chars, "limit": min_chars}
-                    )
-                if max_chars is not None and chars > max_chars:
-                    return Finding(
-                        f"{kind}_too_long_chars", {"message": index, "chars": chars, "limit": max_chars}
-                    )
-                if min_words or max_words is not None:
-                    # maxsplit: counting stops past the limit, so a 2 MB output costs no more than that.
-                    words = len(text.split(None, max_words)) if max_words is not None else len(text.split())
-                    if words < min_words:
-                        return Finding(
-                            f"{kind}_too_short_words", {"message": index, "words": words, "limit": min_words}
-                        )
-                    if max_words is not None and words > max_words:
-                        return Finding(f"{kind}_too_long_words", {"message": index, "limit": max_words})
+                broken = checks.length_limit(text, chars, kind, min_words, max_words, min_chars, max_chars)
+                if broken is not None:
+                    reason, detail = broken
+                    return Finding(reason, {"message": index, **detail})
         return None
 
     def _check_refusal(self, turns: Turns) -> Finding | None:
