@@ -139,11 +139,11 @@ def trace_record(record_id: str, run_dir: Path, *, source_row: bool = True) -> d
     mixture_rows: dict[str, dict[str, Any]] = {}
     for name, mixture in manifest.mixtures.items():
         for file in mixture.files:
-            path = folder.path(mixture.path) / file["path"]
+            path = folder.path(mixture.path) / file.path
             for line, row in _matches(path, prefix) if path.exists() else []:
                 entry = mixture_rows.setdefault(row["id"], {}).setdefault(name, {"copies": 0, "rows": []})
                 entry["copies"] += 1
-                entry["rows"].append(f"{file['path']}:{line}")
+                entry["rows"].append(f"{file.path}:{line}")
     ids = sorted({h["record"]["id"] for h in hits} | set(mixture_rows))
     if not ids:
         raise CuratorError(

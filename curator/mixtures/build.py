@@ -206,7 +206,7 @@ def write_mixtures(
     writers = []
     for selection in selections:
         mixture = selection.config
-        folder = out_dir / "mixtures" / mixture.name
+        folder = RunFolder(out_dir).mixture_dir(mixture.name)
         if folder.exists():
             shutil.rmtree(folder)
         total = int(selection.counts.sum())
@@ -219,7 +219,7 @@ def write_mixtures(
         writers.append(
             ShuffledWriter(
                 folder / "data",
-                out_dir / "_mixwork" / mixture.name,
+                RunFolder(out_dir).mixture_work_dir(mixture.name),
                 total,
                 positions,
                 mixture.file_format or recipe.output.format,
@@ -254,7 +254,7 @@ def write_mixtures(
             files.append(info)
         selection.summary["file_format"] = writer.file_format
         selection.summary["files"] = files
-    shutil.rmtree(out_dir / "_mixwork", ignore_errors=True)
+    shutil.rmtree(out_dir / RunFolder.MIXTURE_WORK, ignore_errors=True)
 
 
 def file_digest(path: Path) -> dict[str, Any]:
@@ -266,4 +266,4 @@ def file_digest(path: Path) -> dict[str, Any]:
 
 
 def write_summary(out_dir: Path, summary: dict[str, Any], extra: dict[str, Any]) -> None:
-    write_json_atomic(out_dir / summary["path"] / "mixture.json", {**summary, **extra})
+    write_json_atomic(out_dir / summary["path"] / RunFolder.MIXTURE_SUMMARY, {**summary, **extra})

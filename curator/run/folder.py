@@ -37,12 +37,14 @@ class RunFolder:
     REMOVED = "removed"
     REJECTED = "rejected.jsonl"
     MIXTURES = "mixtures"
+    MIXTURE_SUMMARY = "mixture.json"  # in each mixture's folder
+    MIXTURE_WORK = "_mixwork"  # mixtures' intermediate files while they are written
     WORK = "_work"
     FINGERPRINT = "fingerprint"  # inside _work/: what the interrupted run was computing
     REPORT_JSON = "report.json"
     REPORT_HTML = "report.html"
     # Files and folders of a run that describe data rather than hold records.
-    METADATA_FILES = frozenset({MANIFEST, REJECTED, REPORT_JSON, "mixture.json"})
+    METADATA_FILES = frozenset({MANIFEST, REJECTED, REPORT_JSON, MIXTURE_SUMMARY})
     NON_DATA_FOLDERS = frozenset({REMOVED, WORK})
 
     def __init__(self, root: Path | str) -> None:
@@ -77,6 +79,9 @@ class RunFolder:
 
     def mixture_dir(self, name: str) -> Path:
         return self.mixtures_dir / name
+
+    def mixture_work_dir(self, name: str) -> Path:
+        return self.root / self.MIXTURE_WORK / name
 
     @property
     def work_dir(self) -> Path:

@@ -188,6 +188,13 @@ class Licences(_Part):
     conflicts: list[Conflict] = Field(default_factory=list)
 
 
+class MixtureFile(_OpenPart):
+    path: str  # relative to the mixture's folder
+    records: int = 0
+    sha256: str = ""
+    bytes: int = 0
+
+
 class MixtureSummary(_OpenPart):
     """One mixture as built (also written as its folder's ``mixture.json``)."""
 
@@ -197,7 +204,7 @@ class MixtureSummary(_OpenPart):
     tokens: int = 0
     sources: dict[str, dict[str, int]] = Field(default_factory=dict)
     licence: LicenceSummary = Field(default_factory=LicenceSummary)
-    files: list[dict[str, Any]] = Field(default_factory=list)
+    files: list[MixtureFile] = Field(default_factory=list)
 
 
 class Manifest(_Part):
