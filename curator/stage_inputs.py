@@ -9,7 +9,6 @@ source's (any format, ``columns:``, ``format: auto``); rows that are not records
 from __future__ import annotations
 
 from curator.errors import InputError
-from curator.formats.spec import DataFiles
 from curator.ingest import read_records
 from curator.io import check_readable, expand_paths
 from curator.records import InstructionRecord
@@ -30,8 +29,7 @@ def check_stage_inputs(config: StageConfig) -> None:
 def read_stage_input(spec: StageInput) -> InputRecords:
     """Every row of the input's files as a record (provenance: source = the input's name)."""
     read = InputRecords()
-    files = DataFiles(name=spec.name, path=list(spec.paths), format=spec.format, columns=dict(spec.columns))
-    for _, outcome in read_records(files, spec.base_dir, provenance={"source": spec.name}):
+    for _, outcome in read_records(spec.files, spec.base_dir, provenance={"source": spec.name}):
         if isinstance(outcome, InstructionRecord):
             read.records.append(outcome)
         else:

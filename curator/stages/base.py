@@ -34,7 +34,7 @@ same verdicts through :meth:`Stage.settle`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Generic, Literal, TypeVar
@@ -42,6 +42,7 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from curator.config_types import SafeName
+from curator.formats.spec import DataFiles
 from curator.records import InstructionRecord
 
 Action = Literal["drop", "tag"]
@@ -72,11 +73,13 @@ class StageInput:
     config. The pipeline checks them before the run and reads them for the stage's ``setup``."""
 
     name: str  # how errors, reports and provenance.source name it
-    paths: tuple[str, ...]  # files, folders, globs or URLs, relative to base_dir
+    files: DataFiles  # path (files, folders, globs or URLs, relative to base_dir), format, columns
     base_dir: Path
-    format: str = "auto"
-    columns: Mapping[str, str] = field(default_factory=dict)
     what: str = "input"  # what errors call it: "eval set"
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return tuple(self.files.paths)
 
 
 @dataclass(slots=True)

@@ -74,7 +74,7 @@ class DecontaminateConfig(StageConfig):
     def input_files(self) -> list[StageInput]:
         """The eval sets, for the pipeline to check and read (handed back at ``setup``)."""
         return [
-            StageInput(e.label, tuple(e.paths), self.base_dir, e.format, dict(e.columns), what="eval set")
+            StageInput(e.label, e, self.base_dir, what="eval set")
             for e in self.evals
         ]
 
