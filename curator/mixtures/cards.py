@@ -17,6 +17,7 @@ from curator.licensing.facts import licence_facts
 from curator.licensing.terms import ModelTerms
 from curator.mixtures.config import MixtureConfig
 from curator.mixtures.rows import SCHEMAS, features_yaml
+from curator.run.manifest import InputEntry, SourceFate, StageEntry
 
 DISCLAIMER = (
     "Licence facts and conflicts are curator's reading of the licences and terms named by the "
@@ -63,10 +64,10 @@ class RunContext:
     curator_version: str
     seed: int
     intended_use: str | None
-    inputs: list[dict[str, Any]]
+    inputs: list[InputEntry]
     sources: dict[str, SourceInfo]
-    fates: dict[str, dict[str, Any]]
-    stages: list[dict[str, Any]]
+    fates: dict[str, SourceFate]
+    stages: list[StageEntry]
 
 
 def size_category(records: int) -> str:
@@ -135,18 +136,18 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines)
 
 
-def _removed_text(fate: dict[str, Any]) -> str:
+def _removed_text(fate: SourceFate) -> str:
     parts = [
         f"{stage}: "
         + ", ".join(f"{reason} {n:,}" for reason, n in sorted(reasons.items(), key=lambda i: (-i[1], i[0])))
-        for stage, reasons in fate.get("removed", {}).items()
+        for stage, reasons in fate.removed.items()
     ]
     return "; ".join(parts) or "—"
 
 
-def _not_in_mixture(fate: dict[str, Any]) -> str:
-    if fate.get("kept"):
-        return f"{fate['kept']:,} records kept by the run, none selected by this mixture"
+def _not_in_mixture(fate: SourceFate) -> str:
+    if fate.kept:
+        return f"{fate.kept:,} records kept by the run, none selected by this mixture"
     return "no records kept by the run: " + _removed_text(fate)
 
 
@@ -250,14 +251,14 @@ def render_readme(config: MixtureConfig, summary: dict[str, Any], ctx: RunContex
     )
     rows = []
     for name in summary["sources"]:
-        fate = ctx.fates.get(name, {})
+        fate = ctx.fates.get(name) or SourceFate()
         rows.append(
             [
                 name,
-                f"{fate.get('rows', 0):,}",
-                f"{fate.get('rejected', 0):,}",
+                f"{fate.rows:,}",
+                f"{fate.rejected:,}",
                 _removed_text(fate),
-                f"{fate.get('kept', 0):,}",
+                f"{fate.kept:,}",
                 f"{summary['sources'][name]['unique_records']:,}",
             ]
         )
@@ -286,14 +287,14 @@ def render_readme(config: MixtureConfig, summary: dict[str, Any], ctx: RunContex
         out.append("")
     stage_rows = [
         [
-            s["name"],
-            s["type"],
-            s["action"],
-            f"{s['records_in']:,}",
-            f"{s['removed']:,}",
-            f"{s['tagged']:,}",
+            s.name,
+            s.type,
+            s.action,
+            f"{s.records_in:,}",
+            f"{s.removed:,}",
+            f"{s.tagged:,}",
             ", ".join(
-                f"{r} {n:,}" for r, n in sorted(s["removed_by_reason"].items(), key=lambda i: (-i[1], i[0]))
+                f"{r} {n:,}" for r, n in sorted(s.removed_by_reason.items(), key=lambda i: (-i[1], i[0]))
             ),
         ]
         for s in ctx.stages
@@ -363,9 +364,9 @@ def render_readme(config: MixtureConfig, summary: dict[str, Any], ctx: RunContex
         f"{ctx.seed}. The same inputs, recipe and seed give byte-identical files. Inputs:\n"
     )
     rows = [
-        [i["source"], i["file"], i.get("rows", ""), f"`{i['sha256']}`"]
+        [i.source, i.file, i.rows, f"`{i.sha256}`"]
         for i in ctx.inputs
-        if i["source"] in summary["sources"]
+        if i.source in summary["sources"]
     ]
     out.append(_table(["source", "file", "rows", "sha256"], rows) + "\n")
 

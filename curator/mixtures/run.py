@@ -72,7 +72,7 @@ def build_mixtures(
         curator_version=curator.__version__,
         seed=recipe.seed,
         intended_use=intended_use,
-        inputs=[item.model_dump() for item in manifest.inputs],
+        inputs=manifest.inputs,
         sources={
             s.name: SourceInfo(
                 name=s.name,
@@ -89,8 +89,8 @@ def build_mixtures(
             )
             for s in recipe.sources
         },
-        fates={name: fate.model_dump() for name, fate in fates.items()},
-        stages=[stage.model_dump() for stage in manifest.stages],
+        fates=fates,
+        stages=manifest.stages,
     )
     mixtures: dict[str, Any] = {}
     for selection in selections:
