@@ -13,8 +13,10 @@ from typing import Any, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 
-Role = Literal["system", "user", "assistant", "tool"]
-ROLES: tuple[str, ...] = ("system", "user", "assistant", "tool")
+Role = Literal["system", "user", "assistant", "tool", "document"]
+ROLES: tuple[str, ...] = ("system", "user", "assistant", "tool", "document")
+#: The role of a document record's one message: plain text (a web page, a book), not a turn.
+DOCUMENT = "document"
 
 _STRICT = ConfigDict(extra="forbid")
 _SURROGATES = re.compile("[\ud800-\udfff]")
@@ -91,7 +93,8 @@ class Annotations(BaseModel):
 
 
 class InstructionRecord(BaseModel):
-    """One training example: a conversation with at least one user and one assistant turn."""
+    """One training example: a conversation with at least one user and one assistant turn, or a
+    document (pre-training text): exactly one message with role ``document``."""
 
     model_config = _STRICT
 
@@ -165,6 +168,10 @@ def check_conversation(messages: list[Message]) -> None:
     """Raise ValueError with a precise message when the turns cannot be a training example."""
     if not messages:
         raise ValueError("messages is empty: a record needs at least one user and one assistant turn")
+    if any(m.role == DOCUMENT for m in messages):
+        if len(messages) != 1:
+            raise ValueError("a document record holds exactly one message (role 'document') and no turns")
+        return
     first_user = first_assistant = None
     for index, message in enumerate(messages):
         role = message.role
@@ -190,6 +197,12 @@ def record_id(messages: list[Message], provenance: Provenance) -> str:
         [provenance.source, provenance.file, provenance.row, [[m.role, m.content] for m in messages]]
     )
     return hashlib.blake2b(payload, digest_size=12).hexdigest()
+
+
+def is_document(record: InstructionRecord) -> bool:
+    """Whether the record is a document (plain text) rather than a conversation."""
+    messages = record.messages
+    return len(messages) == 1 and messages[0].role == DOCUMENT
 
 
 def conversation_text(record: InstructionRecord, roles: tuple[str, ...] | None = None) -> str:

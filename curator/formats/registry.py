@@ -5,6 +5,7 @@ from __future__ import annotations
 from curator.errors import FormatError
 from curator.formats.alpaca import Alpaca
 from curator.formats.base import Format
+from curator.formats.document import Document
 from curator.formats.dolly import Dolly
 from curator.formats.messages import Messages
 from curator.formats.prompt_completion import PromptCompletion
@@ -20,11 +21,14 @@ FORMAT_NAMES: tuple[str, ...] = (
     "text",
     "prompt_completion",
     "self_instruct",
+    "document",
 )
 # Adapters hold no per-row state, so one instance each is shared by all callers.
 FORMATS: dict[str, Format] = {
     fmt.name: fmt
-    for fmt in (Alpaca(), ShareGPT(), Messages(), Dolly(), Text(), PromptCompletion(), SelfInstruct())
+    for fmt in (
+        Alpaca(), ShareGPT(), Messages(), Dolly(), Text(), PromptCompletion(), SelfInstruct(), Document()
+    )
 }
 assert tuple(FORMATS) == FORMAT_NAMES
 

@@ -27,7 +27,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from curator.records import InstructionRecord
+from curator.records import InstructionRecord, is_document
 
 TextField = Literal["conversation", "user", "assistant", "system", "prompt"]
 
@@ -63,8 +63,11 @@ def select_text(record: InstructionRecord, field: TextField) -> str:
 
     ``conversation``: every turn, with its role, so a user turn never matches an assistant turn;
     ``user``/``assistant``/``system``: only those turns; ``prompt``: system + user turns.
+    A document has no turns: every field is its whole text.
     """
     messages = record.messages
+    if is_document(record):
+        return messages[0].content
     if field == "conversation":
         return "\n".join(f"{m.role}: {m.content}" for m in messages)
     roles = ("system", "user") if field == "prompt" else (field,)

@@ -1,0 +1,80 @@
+"""Documents as records (issue 19): detection, metadata, round trips, and text stages on them."""
+
+from __future__ import annotations
+
+import pytest
+
+from curator.errors import FormatError
+from curator.formats import get_format
+from curator.formats.detect import detect_format
+from curator.formats.document import document_url, url_domain
+from curator.records import InstructionRecord, is_document
+from curator.stages.text import select_text
+
+PROV = {"source": "web", "file": "web.jsonl", "row": 0}
+
+DOLMA = {
+    "id": "blj5",
+    "text": "A New Home?\n\nMarch 03, 2018 - After a great deal of discussion.",
+    "source": "cc",
+    "created": "2019-07-17T13:39:42.000Z",
+    "metadata": {"url": "16thfleet.wikidot.com/chatter:anewhome", "warc_url": "http://x.org/a"},
+}
+FINEWEB = {"text": "Some page.", "id": "<urn:uuid:1>", "dump": "CC-MAIN-2024-10",
+           "url": "https://www.example.org/p", "date": "2024-02-21", "language": "en"}
+REDPAJAMA = {"text": "Another page.", "meta": {"url": "https://blog.example.net/x", "language": "en"}}
+
+
+@pytest.mark.parametrize("row", [DOLMA, FINEWEB, REDPAJAMA])
+def test_web_rows_are_documents_and_round_trip(row: dict) -> None:
+    assert detect_format([row]) == "document"
+    fmt = get_format("document")
+    record = fmt.to_record(row, PROV)
+    assert is_document(record)
+    assert record.messages[0].content == row["text"]
+    assert record.provenance.original_id == row.get("id")
+    assert fmt.from_record(record) == row  # metadata kept losslessly, in order
+    again = InstructionRecord.model_validate_json(record.to_json())
+    assert again == record
+
+
+def test_urls_and_domains_from_each_layout() -> None:
+    fmt = get_format("document")
+    urls = [document_url(fmt.to_record(row, PROV).meta) for row in (DOLMA, FINEWEB, REDPAJAMA)]
+    assert urls == ["16thfleet.wikidot.com/chatter:anewhome", "https://www.example.org/p",
+                    "https://blog.example.net/x"]
+    assert [url_domain(u) for u in urls] == ["16thfleet.wikidot.com", "example.org", "blog.example.net"]
+
+
+def test_chat_text_is_never_a_document() -> None:
+    chat = [{"text": "### Human: hi\n### Assistant: hello"}] * 3
+    assert detect_format(chat) == "text"
+    # Half of an unambiguous marker pair is a broken conversation, not prose.
+    with pytest.raises(FormatError, match="no turn markers"):
+        detect_format([{"text": "<|im_start|>user\nwhere is the reply?"}])
+    # Mostly prose with one chat row: the file is documents; the chat row reads as a document too.
+    rows = [{"text": f"page {i}"} for i in range(9)] + chat[:1]
+    assert detect_format(rows) == "document"
+
+
+def test_document_shape_is_enforced() -> None:
+    with pytest.raises(ValueError, match="exactly one message"):
+        InstructionRecord.model_validate(
+            {"messages": [{"role": "document", "content": "a"}, {"role": "user", "content": "b"}],
+             "provenance": PROV}
+        )
+
+
+def test_every_text_field_of_a_document_is_its_text() -> None:
+    record = get_format("document").to_record(DOLMA, PROV)
+    for field in ("conversation", "user", "assistant", "system", "prompt"):
+        assert select_text(record, field) == DOLMA["text"]
+
+
+def test_conversation_to_document_needs_flatten() -> None:
+    from curator.errors import ConversionError
+
+    chat = get_format("alpaca").to_record({"instruction": "q", "output": "a"}, PROV)
+    with pytest.raises(ConversionError, match="not a document"):
+        get_format("document").from_record(chat)
+    assert get_format("document").from_record(chat, flatten="concat")["text"] == "user: q\n\nassistant: a"
