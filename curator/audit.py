@@ -231,8 +231,14 @@ def run_audit(
     on_report: Any = None,
     on_planned: Any = None,
     base_dir: Path | None = None,
+    sample: Any = None,
+    tokenizer: Path | None = None,
 ) -> AuditResult:
-    """Audit ``inputs`` into ``out_dir``: run every annotator in tag mode, then write the report."""
+    """Audit ``inputs`` into ``out_dir``: run every annotator in tag mode, then write the report.
+
+    ``sample`` (a :class:`curator.estimates.SampleSpec`) runs the expensive detectors on a seeded
+    uniform sample; ``tokenizer`` (a tokenizer.json) counts tokens over every record. Both happen in
+    one more read of the annotated records (:mod:`curator.audit_corpus`), before the report."""
     from curator.pipeline import run_recipe
 
     if not inputs:
@@ -256,8 +262,20 @@ def run_audit(
         overwrite=overwrite,
         on_report=on_report,
         on_planned=on_planned,
-        report="audit",
+        report=None,
     )
+    from curator.audit_corpus import corpus_pass, sampled_configs
+    from curator.report.builder import write_report
+
+    corpus_pass(
+        out_dir,
+        result.manifest,
+        spec=sample,
+        tokenizer=tokenizer,
+        detectors=sampled_configs(settings) if sample is not None else None,
+        base_dir=base,
+    )
+    write_report(out_dir, kind="audit")
     recipe_path = out_dir / AUDIT_RECIPE
     header = "# The recipe `curator audit` ran (every stage in tag mode). Edit it and `curator run` it.\n"
     if plan.skipped:

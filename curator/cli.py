@@ -368,6 +368,18 @@ def trace(record_id: str, run_dir: Path, as_json: bool, no_source_row: bool) -> 
 @click.option(
     "--workers", type=click.IntRange(min=1), help="Worker processes (default: CPU cores, at most 8)."
 )
+@click.option(
+    "--sample",
+    metavar="N|FRACTION",
+    help="Run the expensive detectors (NER PII) on a seeded uniform sample: N records or a fraction; "
+    "their rates get 95% intervals.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of --sample.")
+@click.option(
+    "--tokenizer",
+    type=click.Path(path_type=Path),
+    help="tokenizer.json (or a folder holding one) to count tokens over every record.",
+)
 @click.option("--overwrite", is_flag=True, help="Replace an existing audit folder.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or summary table.")
 @user_errors
@@ -380,15 +392,20 @@ def audit(
     skip: tuple[str, ...],
     settings: tuple[str, ...],
     workers: int | None,
+    sample: str | None,
+    seed: int,
+    tokenizer: Path | None,
     overwrite: bool,
     quiet: bool,
 ) -> None:
     """Run every annotator over INPUTS in tag mode (nothing removed); write OUT/report.html and .json."""
     from curator.audit import parse_settings, plan_audit, run_audit
+    from curator.estimates import SampleSpec
     from curator.progress import RunProgress, print_summary
     from curator.recipe import Recipe
 
     plan = plan_audit(skip, parse_settings(settings))
+    spec = SampleSpec.parse(sample, seed) if sample is not None else None
     preview = Recipe.model_validate({"sources": [{"name": "x", "path": "x"}], "stages": plan.stages})
     with RunProgress(preview, enabled=not quiet) as progress:
         result = run_audit(
@@ -403,6 +420,8 @@ def audit(
             overwrite=overwrite,
             on_report=progress.on_report,
             on_planned=progress.on_planned,
+            sample=spec,
+            tokenizer=tokenizer,
         )
     if not quiet:
         from curator.audit import top_flags

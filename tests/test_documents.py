@@ -20,8 +20,14 @@ DOLMA = {
     "created": "2019-07-17T13:39:42.000Z",
     "metadata": {"url": "16thfleet.wikidot.com/chatter:anewhome", "warc_url": "http://x.org/a"},
 }
-FINEWEB = {"text": "Some page.", "id": "<urn:uuid:1>", "dump": "CC-MAIN-2024-10",
-           "url": "https://www.example.org/p", "date": "2024-02-21", "language": "en"}
+FINEWEB = {
+    "text": "Some page.",
+    "id": "<urn:uuid:1>",
+    "dump": "CC-MAIN-2024-10",
+    "url": "https://www.example.org/p",
+    "date": "2024-02-21",
+    "language": "en",
+}
 REDPAJAMA = {"text": "Another page.", "meta": {"url": "https://blog.example.net/x", "language": "en"}}
 
 
@@ -41,8 +47,11 @@ def test_web_rows_are_documents_and_round_trip(row: dict) -> None:
 def test_urls_and_domains_from_each_layout() -> None:
     fmt = get_format("document")
     urls = [document_url(fmt.to_record(row, PROV).meta) for row in (DOLMA, FINEWEB, REDPAJAMA)]
-    assert urls == ["16thfleet.wikidot.com/chatter:anewhome", "https://www.example.org/p",
-                    "https://blog.example.net/x"]
+    assert urls == [
+        "16thfleet.wikidot.com/chatter:anewhome",
+        "https://www.example.org/p",
+        "https://blog.example.net/x",
+    ]
     assert [url_domain(u) for u in urls] == ["16thfleet.wikidot.com", "example.org", "blog.example.net"]
 
 
@@ -60,8 +69,10 @@ def test_chat_text_is_never_a_document() -> None:
 def test_document_shape_is_enforced() -> None:
     with pytest.raises(ValueError, match="exactly one message"):
         InstructionRecord.model_validate(
-            {"messages": [{"role": "document", "content": "a"}, {"role": "user", "content": "b"}],
-             "provenance": PROV}
+            {
+                "messages": [{"role": "document", "content": "a"}, {"role": "user", "content": "b"}],
+                "provenance": PROV,
+            }
         )
 
 
@@ -78,3 +89,69 @@ def test_conversation_to_document_needs_flatten() -> None:
     with pytest.raises(ConversionError, match="not a document"):
         get_format("document").from_record(chat)
     assert get_format("document").from_record(chat, flatten="concat")["text"] == "user: q\n\nassistant: a"
+
+
+# -- document quality heuristics -------------------------------------------------------------------
+from curator.quality.documents import DOCUMENT_REASONS, DocumentThresholds, document_findings  # noqa: E402
+
+CLEAN = (
+    "The committee met on Tuesday to review the proposal for the new library. Members agreed that "
+    "the design should have more natural light and with a larger reading room for children. "
+    "After a long discussion, the chair asked the architects to prepare two revised plans. "
+    "Residents will be able to comment on both plans at a public meeting next month, and the "
+    "final decision is expected before the end of the year."
+)
+
+
+def reasons(text: str, **kw) -> list[str]:
+    return [f.reason for f in document_findings(text, DocumentThresholds(**kw))]
+
+
+def test_clean_prose_passes_every_check() -> None:
+    assert reasons(CLEAN) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Too short to be a page.", "too_few_words"),
+        (" ".join(["a b"] * 40), "short_mean_word_length"),
+        (" ".join(["internationalisation"] * 60), "long_mean_word_length"),
+        (CLEAN + " #tag" * 12, "symbol_ratio"),
+        ("\n".join(f"- item number {i} of the list and the rest" for i in range(20)), "bullet_lines"),
+        ("\n".join(f"and the story goes on {i}..." for i in range(20)), "ellipsis_lines"),
+        (CLEAN + " " + " ".join(["12345"] * 30), "non_alpha_words"),
+        (" ".join(["lorem", "ipsum", "dolor", "sit", "amet", "consectetur"] * 12), "no_stop_words"),
+        (CLEAN + "\nHome\nHome\nHome\nHome\nHome\nHome", "repeated_lines"),
+        (
+            "\n\n".join([CLEAN, "Share this page.", "Share this page.", "Share this page."]),
+            "repeated_paragraphs",
+        ),
+        (CLEAN + " " + "buy now " * 30, "top_ngram_repeated"),
+        (CLEAN + " " + CLEAN, "duplicate_ngrams"),
+        (
+            "\n".join(f"Menu entry {i} of the site and the links" for i in range(60)),
+            "few_terminal_punctuation",
+        ),
+        (CLEAN + " Lorem ipsum dolor sit amet.", "lorem_ipsum"),
+        (CLEAN + " var x = {a: 1};", "curly_bracket"),
+    ],
+)
+def test_each_check_flags_its_case(text: str, reason: str) -> None:
+    assert reason in reasons(text)
+    assert set(reasons(text)) <= set(DOCUMENT_REASONS)
+
+
+def test_thresholds_come_from_the_config() -> None:
+    assert "too_few_words" not in reasons("Too short to be a page.", min_words=3)
+    text = CLEAN + " " + CLEAN
+    found = document_findings(text, DocumentThresholds())
+    detail = next(f.detail for f in found if f.reason == "duplicate_ngrams")
+    assert detail["n"] == 5 and 0.45 < detail["share"] <= 0.5  # the second copy repeats the first
+    assert "duplicate_ngrams" not in reasons(text, max_duplicate_ngram_chars={5: 0.6})
+
+
+def test_stop_words_only_for_english() -> None:
+    text = " ".join(["lorem", "ipsum", "dolor", "sit", "amet", "consectetur"] * 12)
+    flagged = [f.reason for f in document_findings(text, DocumentThresholds(), english=False)]
+    assert "no_stop_words" not in flagged

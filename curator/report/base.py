@@ -8,6 +8,7 @@ removed/<stage>.jsonl) and feeds every record with its outcome to every section.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -95,6 +96,8 @@ class ReportSection(ABC):
 
     key: ClassVar[str]
     title: ClassVar[str]
+    #: The run folder, for sections that read a file the run wrote besides records (set by the builder).
+    run_dir: Path | None = None
 
     def __init__(self, manifest: ManifestLike) -> None:
         self.manifest = Manifest.coerce(manifest)

@@ -113,6 +113,7 @@ def build_report(
     for cls in sections if sections is not None else section_classes():
         try:
             live.append(cls(manifest))
+            live[-1].run_dir = run_dir
         except Exception as exc:
             errors.append(_error(cls, "init", exc))
     failed: set[int] = set()

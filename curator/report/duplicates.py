@@ -180,6 +180,7 @@ class ContaminationSection(ReportSection):
         self.stages = self.manifest.stages_of("decontaminate")
         self.records = 0
         self.items: Counter[tuple[str, str]] = Counter()  # (eval set, eval id) → training records
+        self.ngrams: dict[tuple[str, str], str] = {}  # (eval set, eval id) → first overlapping n-gram
         self.samples: Sample[Example] = Sample(self.examples_shown)
 
     def add(self, record: InstructionRecord, outcome: Outcome) -> None:
@@ -198,8 +199,12 @@ class ContaminationSection(ReportSection):
             return
         self.records += 1
         hits = found.get("eval_hits") or []
-        for hit in hits:
-            self.items[(str(hit.get("eval_set")), str(hit.get("id")))] += 1
+        ngrams = found.get("hit_ngrams") or []
+        for index, hit in enumerate(hits):
+            key = (str(hit.get("eval_set")), str(hit.get("id")))
+            self.items[key] += 1
+            if index < len(ngrams):
+                self.ngrams.setdefault(key, str(ngrams[index]))
         if self.samples.would_keep(record.id):
             named = ", ".join(f"{h.get('eval_set')}:{h.get('id')}" for h in hits[:3])
             more = found.get("eval_hits_total", len(hits)) - min(len(hits), 3)
@@ -238,8 +243,11 @@ class ContaminationSection(ReportSection):
         section.tables.append(
             Table(
                 title=f"Eval items hit (top {len(ranked)} of {len(self.items)})",
-                columns=["eval set", "eval item", "training records"],
-                rows=[[eval_set, item, count] for (eval_set, item), count in ranked],
+                columns=["eval set", "eval item", "training records", "overlapping n-gram (first seen)"],
+                rows=[
+                    [eval_set, item, count, self.ngrams.get((eval_set, item))]
+                    for (eval_set, item), count in ranked
+                ],
             )
         )
         section.examples.extend(self.samples.items())

@@ -7,6 +7,7 @@ from curator.report.base import ReportSection
 
 def section_classes() -> list[type[ReportSection]]:
     # Imported here, not at module level, so a stage's heavy dependencies load only for reports.
+    from curator.report.corpus import CorpusSection, DocQualitySection, EstimatesSection
     from curator.report.duplicates import ContaminationSection, DuplicatesSection
     from curator.report.language import LanguageSection
     from curator.report.lengths import LengthsSection
@@ -16,7 +17,8 @@ def section_classes() -> list[type[ReportSection]]:
     from curator.report.quality import QualitySection
     from curator.report.sources import SourcesSection
 
-    sections: list[type[ReportSection]] = [OverviewSection, WaterfallSection, QualitySection]
+    sections: list[type[ReportSection]] = [OverviewSection, CorpusSection, EstimatesSection]
+    sections += [WaterfallSection, QualitySection, DocQualitySection]
     sections += [SourcesSection, LengthsSection, RejectsSection]
     sections.append(LicenceSection)
     sections += [DuplicatesSection, ContaminationSection]

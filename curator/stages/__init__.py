@@ -13,10 +13,12 @@ from pydantic import Field
 
 from curator.stages.base import GlobalStage, RecordStage, Removal, Stage, StageConfig, StageResult
 from curator.stages.decontaminate import Decontaminate
+from curator.stages.doc_quality import DocQualityStage
 from curator.stages.exact_dedup import ExactDedup
 from curator.stages.language import LanguageStage
 from curator.stages.length import LengthFilter
 from curator.stages.licence import LicenceStage
+from curator.stages.line_dedup import LineDedup
 from curator.stages.minhash_dedup import MinHashDedup
 from curator.stages.pii import PIIStage
 from curator.stages.quality import QualityFilter
@@ -27,9 +29,11 @@ _STAGE_CLASSES: list[type[Stage]] = [
     LengthFilter,
     QualityFilter,
     LanguageStage,
+    DocQualityStage,
     PIIStage,
     ExactDedup,
     MinHashDedup,
+    LineDedup,
     Decontaminate,
     LicenceStage,
     RegexFilter,

@@ -98,6 +98,8 @@ class Match:
     items: list[int]  # eval item indexes, ascending
     shared_ngrams: int
     first: str  # the first shared n-gram, as normalised words
+    # Eval item index → the first n-gram the text shares with it (what an audit's table shows).
+    item_ngrams: dict[int, str] = field(default_factory=dict)
 
 
 def _words_only(options: Normalization) -> Normalization:
@@ -130,6 +132,7 @@ class ContaminationIndex:
     def match(self, texts: Sequence[str]) -> dict[int, Match]:
         """{index of a text that shares an n-gram with an eval item: what it shares}."""
         found: dict[int, tuple[set[int], int, tuple[int, int, int]]] = {}
+        per_item: dict[int, dict[int, tuple[int, int]]] = {}  # text → item → (position, length)
         for length, (table, table_owners) in self.tables.items():
             if not len(table):
                 continue
@@ -147,12 +150,21 @@ class ContaminationIndex:
             for number, (hit, start) in enumerate(zip(hits.tolist(), first_of_text.tolist(), strict=True)):
                 text = int(owners[hit])
                 items, count, first = found.setdefault(text, (set(), 0, (hit - start, length, hit)))
-                items.update(table_owners[left[number] : right[number]].tolist())
+                hit_items = table_owners[left[number] : right[number]].tolist()
+                items.update(hit_items)
+                seen = per_item.setdefault(text, {})
+                for item in hit_items:
+                    seen[item] = min(seen.get(item, (hit - start, length)), (hit - start, length))
                 found[text] = (items, count + 1, min(first, (hit - start, length, hit)))
         result = {}
         for text, (items, count, (position, length, _)) in sorted(found.items()):
             words = texts[text].split()
-            result[text] = Match(sorted(items), count, " ".join(words[position : position + length]))
+            item_ngrams = {
+                item: " ".join(words[p : p + n]) for item, (p, n) in sorted(per_item[text].items())
+            }
+            result[text] = Match(
+                sorted(items), count, " ".join(words[position : position + length]), item_ngrams
+            )
         return result
 
 
@@ -198,16 +210,20 @@ class Decontaminate(RecordStage[DecontaminateConfig]):
                 judgements.append(None)
                 continue
             hits = [self._describe(self._items[i]) for i in match.items]
+            # The first n-gram shared with each listed item, in eval_hits order (audit tables).
+            ngrams = [match.item_ngrams[i] for i in match.items[:_MAX_LISTED]]
             record.annotations.extra[self.name] = {
                 "eval_hits": hits[:_MAX_LISTED],
                 "eval_hits_total": len(hits),
                 "shared_ngrams": match.shared_ngrams,
+                "hit_ngrams": ngrams,
             }
             detail = {
                 "eval_hits": hits[:_MAX_LISTED],
                 "eval_hits_total": len(hits),
                 "shared_ngrams": match.shared_ngrams,
                 "first_match": match.first,
+                "hit_ngrams": ngrams,
             }
             judgements.append(Reason(REASON, detail))
         return judgements

@@ -53,7 +53,8 @@ from curator.stages.base import Judgement, Reason, RecordStage, Resources, Setup
 BackendName = Literal["cascade", "fasttext", "langdetect", "lingua"]
 Policy = Literal["keep", "tag", "drop"]
 _CODE_SYNTAX = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
-_CONVERSATION_ROLES = ("user", "assistant")
+# The turns that decide a record's language; a document's one text decides it alone.
+_CONVERSATION_ROLES = ("user", "assistant", "document")
 
 
 class CascadeOptions(BaseModel):

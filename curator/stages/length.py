@@ -1,6 +1,7 @@
 """Empty and length filter: the cheapest checks, run first to spare later stages.
 
-"Output" is the assistant turns, "prompt" the user turns. Words are whitespace-separated
+"Output" is the assistant turns, "prompt" the user turns; a document's text is its output and
+it has no prompt (the prompt limits do not apply to it). Words are whitespace-separated
 tokens, which undercounts scripts written without spaces (Chinese, Japanese, Thai): use the
 character limits for those.
 """
@@ -12,7 +13,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from curator.quality.checks import length_limit
-from curator.records import InstructionRecord
+from curator.records import InstructionRecord, is_document
 from curator.stages.base import RecordStage, StageConfig
 
 
@@ -44,7 +45,7 @@ class LengthFilter(RecordStage[LengthFilterConfig]):
         c = self.config
         output_parts, prompt_parts = [], []
         for m in record.messages:
-            if m.role == "assistant":
+            if m.role in ("assistant", "document"):
                 if not m.content.strip():
                     return "empty_output"
                 output_parts.append(m.content)
@@ -52,7 +53,7 @@ class LengthFilter(RecordStage[LengthFilterConfig]):
                 if not m.content.strip():
                     return "empty_prompt"
                 prompt_parts.append(m.content)
-        for kind, parts, limits in (
+        checks = (
             (
                 "output",
                 output_parts,
@@ -63,7 +64,8 @@ class LengthFilter(RecordStage[LengthFilterConfig]):
                 prompt_parts,
                 (c.min_prompt_words, c.max_prompt_words, c.min_prompt_chars, c.max_prompt_chars),
             ),
-        ):
+        )
+        for kind, parts, limits in checks[:1] if is_document(record) else checks:
             text = "\n".join(parts)
             broken = length_limit(text, len(text), kind, *limits)
             if broken is not None:

@@ -1,0 +1,195 @@
+"""Corpus audits of documents (issue 19): exact full-pass figures, the contamination table,
+sampled estimates with intervals, and the shipped Common Crawl sample end to end."""
+
+from __future__ import annotations
+
+import json
+import random
+import unicodedata
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLE_DATA, SHARED_DATA, shared_file
+
+from curator import audit
+from curator.estimates import SampleSpec
+
+SLICE = SAMPLE_DATA / "cc_main_2019_slice.jsonl"
+TOKENIZER = SHARED_DATA / "tokenizers" / "gpt-neo-tokenizer.json"
+EVAL_SPAN = (
+    "the quick auditors counted every planted benchmark question inside this web corpus "
+    "before anyone trained a model on it"
+)
+
+
+def section(report: dict, key: str) -> dict:
+    return next(s for s in report["sections"] if s["key"] == key)
+
+
+def norm(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).lower().split())
+
+
+def build_corpus(folder: Path) -> tuple[Path, Path, dict]:
+    """The real slice plus planted copies, e-mails and an eval item; returns the truth."""
+    rows = [json.loads(line) for line in SLICE.read_text(encoding="utf-8").splitlines()]
+    rng = random.Random(7)
+    planted = []
+    for i in range(6):  # exact copies of real pages under new ids
+        copy = dict(rng.choice([r for r in rows if len(r["text"]) > 500]))
+        planted.append({**copy, "id": f"copy-{i}"})
+    for i in range(4):  # an eval item's words inside real pages
+        base = rows[i + 1]
+        planted.append(
+            {**base, "id": f"contaminated-{i}", "text": base["text"] + "\n" + EVAL_SPAN.capitalize() + "."}
+        )
+    for i in range(5):
+        base = rows[i + 10]
+        planted.append(
+            {**base, "id": f"mail-{i}", "text": base["text"] + f"\nWrite to jane.roe{i}@example.org."}
+        )
+    corpus = rows + planted
+    path = folder / "web.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in corpus), encoding="utf-8")
+    evals = folder / "bench.jsonl"
+    evals.write_text(
+        json.dumps({"id": "q1", "instruction": EVAL_SPAN, "output": "yes"})
+        + "\n"
+        + json.dumps(
+            {
+                "id": "q2",
+                "instruction": "an unrelated question that no page mentions at all, not once",
+                "output": "no",
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    seen: set[str] = set()
+    duplicates = 0
+    lines_seen: set[str] = set()
+    lines = duplicate_lines = 0
+    for row in corpus:
+        key = norm(row["text"])
+        duplicates += key in seen
+        seen.add(key)
+        for line in row["text"].split("\n"):
+            line = " ".join(line.split())
+            if line:
+                lines += 1
+                duplicate_lines += line in lines_seen
+                lines_seen.add(line)
+    truth = {
+        "documents": len(corpus),
+        "bytes": sum(len(r["text"].encode("utf-8")) for r in corpus),
+        "exact_duplicates": duplicates,
+        "contaminated": sum(EVAL_SPAN in r["text"].lower() for r in corpus),
+        "lines": lines,
+        "duplicate_lines": duplicate_lines,
+    }
+    return path, evals, truth
+
+
+def test_document_audit_exact_figures_contamination_and_estimates(tmp_path: Path) -> None:
+    corpus, evals, truth = build_corpus(tmp_path)
+    tokenizer = TOKENIZER if TOKENIZER.exists() else None
+    out = tmp_path / "audit"
+    result = audit.run_audit(
+        [corpus],
+        out,
+        workers=1,
+        settings={"decontaminate": {"evals": [{"name": "bench", "path": str(evals)}]}},
+        sample=SampleSpec(size=25, seed=3),
+        tokenizer=tokenizer,
+    )
+    assert result.manifest["counts"]["removed"] == 0
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["errors"] == []
+
+    corpus_section = section(report, "corpus")
+    summary = corpus_section["summary"]
+    assert summary["documents"] == truth["documents"]
+    assert summary["bytes"] == truth["bytes"]
+    share = round(100 * truth["exact_duplicates"] / truth["documents"], 2)
+    assert summary["exact_duplicate_documents_percent"] == share
+    assert summary["duplicate_lines_percent"] == round(100 * truth["duplicate_lines"] / truth["lines"], 2)
+    rows = {row[0]: row for row in corpus_section["tables"][0]["rows"]}
+    assert rows["documents"][2] == "exact (full pass)"
+    assert summary["distinct_domains"] > 10
+    if tokenizer is not None:
+        from tokenizers import Tokenizer
+
+        encoder = Tokenizer.from_file(str(tokenizer))
+        texts = [json.loads(line)["text"] for line in corpus.read_text(encoding="utf-8").splitlines()]
+        assert summary["tokens"] == sum(len(encoder.encode(t, add_special_tokens=False).ids) for t in texts)
+
+    contamination = section(report, "contamination")
+    assert contamination["summary"]["contaminated_records"] == truth["contaminated"] == 4
+    table = contamination["tables"][0]
+    assert [row[:3] for row in table["rows"]] == [["bench", "q1", 4]]
+    assert table["rows"][0][3] in EVAL_SPAN  # the overlapping 13-gram, normalised
+
+    # Document checks apply to documents; the instruction checks say they do not.
+    assert section(report, "doc_quality")["summary"]["documents_flagged"] > 0
+    assert any("do not apply to documents" in note for note in corpus_section["notes"])
+
+    estimates = section(report, "estimates")
+    assert estimates["summary"]["sample_size"] == 25
+    assert estimates["summary"]["population"] == truth["documents"]
+    for row in estimates["tables"][0]["rows"]:
+        assert row[5] <= row[4] <= row[6]
+    # Sample results hold counts, never text.
+    assert "example.org" not in (out / "corpus.json").read_text(encoding="utf-8")
+
+    # `curator report` rebuilds the same report from the folder (corpus.json included).
+    before = (out / "report.json").read_bytes()
+    from curator.report.builder import write_report
+
+    write_report(out, kind="audit")
+    assert (out / "report.json").read_bytes() == before
+
+
+def test_audit_command_line_sample_options(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from curator.cli import cli
+
+    runner = CliRunner()
+    bad = runner.invoke(cli, ["audit", str(SLICE), "--out", str(tmp_path / "a"), "--sample", "lots", "-q"])
+    assert bad.exit_code == 2 and bad.output.startswith("error: --sample expects")
+    ok = runner.invoke(
+        cli,
+        [
+            "audit",
+            str(SLICE),
+            "--out",
+            str(tmp_path / "b"),
+            "--sample",
+            "50%",
+            "--seed",
+            "4",
+            "-q",
+            "--skip",
+            "decontaminate",
+        ],
+    )
+    assert ok.exit_code == 0, ok.output
+    sample = json.loads((tmp_path / "b" / "corpus.json").read_text())["sample"]
+    assert sample["spec"] == {"size": None, "fraction": 0.5, "seed": 4}
+    assert 0 < sample["n"] < sample["population"] == 48
+
+
+@pytest.mark.slow
+def test_shipped_common_crawl_sample_audits_offline(tmp_path: Path) -> None:
+    path = shared_file("pretraining/cc_main_2019_sample.jsonl.gz")
+    tokenizer = shared_file("tokenizers/gpt-neo-tokenizer.json")
+    result = audit.run_audit(
+        [path], tmp_path / "cc", sample=SampleSpec(size=100, seed=0), tokenizer=tokenizer
+    )
+    report = json.loads((tmp_path / "cc" / "report.json").read_text(encoding="utf-8"))
+    assert report["errors"] == [] and result.manifest["counts"]["kept"] == 697
+    summary = section(report, "corpus")["summary"]
+    assert summary["documents"] == 697 and summary["tokens"] > 500_000
+    languages = section(report, "language")
+    assert languages["summary"]  # every document has a language
+    assert section(report, "estimates")["summary"]["sample_size"] == 100
