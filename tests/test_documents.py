@@ -155,3 +155,59 @@ def test_stop_words_only_for_english() -> None:
     text = " ".join(["lorem", "ipsum", "dolor", "sit", "amet", "consectetur"] * 12)
     flagged = [f.reason for f in document_findings(text, DocumentThresholds(), english=False)]
     assert "no_stop_words" not in flagged
+
+
+# -- stages on documents -------------------------------------------------------------------------------
+def _doc(text: str, row: int = 0) -> InstructionRecord:
+    return get_format("document").to_record({"text": text}, {**PROV, "row": row})
+
+
+def _stage(stage_type: str, **options):
+    from curator.stages import STAGES, build_stage
+
+    stage = build_stage(STAGES[stage_type].config_model.model_validate({"type": stage_type, **options}))
+    stage.setup()
+    return stage
+
+
+def test_doc_quality_stage_tags_drops_and_skips_conversations() -> None:
+    chat = get_format("alpaca").to_record({"instruction": "q", "output": "a"}, PROV)
+    short = _doc("Too short to be a page.")
+    tagged = _stage("doc_quality", action="tag").process([chat, short, _doc(CLEAN, 1)])
+    assert tagged.tagged == 1 and len(tagged.kept) == 3
+    assert chat.annotations.quality_flags == []  # does not apply to a conversation
+    assert "doc_quality:too_few_words" in short.annotations.quality_flags
+    assert short.annotations.extra["doc_quality"]["too_few_words"] == {"words": 6}
+    dropped = _stage("doc_quality").process([_doc("Too short to be a page.")])
+    assert dropped.removed[0].reason == "too_few_words"
+    assert dropped.removed[0].detail["reasons"]["too_few_words"] == {"words": 6}
+    with pytest.raises(ValueError, match="unknown reason"):
+        _stage("doc_quality", disabled=["nope"])
+
+
+def test_length_language_and_pii_read_the_document() -> None:
+    length = _stage("length", min_output_words=3)
+    assert length.reason(_doc(CLEAN)) is None  # no prompt, and that is not a failure
+    assert length.reason(_doc("two words")) == "output_too_short_words"
+    assert length.reason(_doc("   ")) == "empty_output"
+    record = _doc(CLEAN + " Write to jane.roe@example.org for the minutes.")
+    _stage("language").process([record])
+    assert record.annotations.language == "en"
+    _stage("pii", action="tag", structured_only=True).process([record])
+    assert [f.type for f in record.annotations.pii] == ["EMAIL_ADDRESS"]
+
+
+def test_line_dedup_counts_repeats_across_documents() -> None:
+    stage = _stage("line_dedup", action="tag", max_duplicate_line_chars=0.5)
+    docs = [
+        _doc("Home\nA unique first line.\n\nShared footer", 0),
+        _doc("Home\nAnother line.\n\nShared footer", 1),
+    ]
+    decisions = stage.reduce([stage.signatures(docs[:1]), stage.signatures(docs[1:])])
+    first = stage.apply(docs[:1], decisions[0])
+    second = stage.apply(docs[1:], decisions[1])
+    assert docs[0].annotations.extra["line_dedup"]["duplicate_lines"] == 0
+    found = docs[1].annotations.extra["line_dedup"]
+    assert found["lines"] == 3 and found["duplicate_lines"] == 2  # "Home" and "Shared footer"
+    assert found["paragraphs"] == 2 and found["duplicate_paragraphs"] == 1
+    assert first.tagged == 0 and second.tagged == 1  # 17 of 30 line characters repeat
