@@ -212,3 +212,30 @@ def read_corpus(run_dir: Path | None) -> dict[str, Any] | None:
 
 
 __all__ = ["CORPUS_JSON", "Estimate", "corpus_pass", "read_corpus", "sampled_configs"]
+
+
+def summary_lines(run_dir: Path) -> list[str]:
+    """Lines for the terminal: the corpus figures and the sampled estimates, from report.json."""
+    try:
+        report = orjson.loads((run_dir / "report.json").read_bytes())
+    except (OSError, ValueError):
+        return []
+    sections = {s.get("key"): s for s in report.get("sections", [])}
+    lines: list[str] = []
+    corpus = (sections.get("corpus") or {}).get("summary") or {}
+    if corpus.get("documents"):
+        tokens = f", {corpus['tokens']:,} tokens ({corpus['tokenizer']})" if corpus.get("tokens") else ""
+        domains = f", {corpus['distinct_domains']:,} domains" if corpus.get("distinct_domains") else ""
+        lines.append(
+            f"corpus: {corpus['documents']:,} documents, {corpus['bytes']:,} bytes{tokens}{domains}; "
+            f"exact duplicates {corpus['exact_duplicate_documents_percent']}%, "
+            f"duplicate lines {corpus.get('duplicate_lines_percent', '-')}% (exact, full pass)"
+        )
+    estimates = sections.get("estimates") or {}
+    for row in (estimates.get("tables") or [{}])[0].get("rows", []):
+        if row[1] == "records with any finding":
+            lines.append(
+                f"estimate: {row[0]}: {row[4]:.1f}% of records (95% CI {row[5]:.1f}–{row[6]:.1f}%, "
+                f"{row[2]} of a sample of {row[3]:,})"
+            )
+    return lines

@@ -431,6 +431,10 @@ def audit(
             click.echo(f"left out: {stage_type}: {why}")
         for line in top_flags(out_dir):
             click.echo(line)
+        from curator.audit_corpus import summary_lines
+
+        for line in summary_lines(out_dir):
+            click.echo(line)
         click.echo(f"the recipe it ran: {result.recipe_path} (edit it, then `curator run` it)")
 
 

@@ -211,3 +211,33 @@ def test_line_dedup_counts_repeats_across_documents() -> None:
     assert found["lines"] == 3 and found["duplicate_lines"] == 2  # "Home" and "Shared footer"
     assert found["paragraphs"] == 2 and found["duplicate_paragraphs"] == 1
     assert first.tagged == 0 and second.tagged == 1  # 17 of 30 line characters repeat
+
+
+def test_parquet_web_shards_run_as_documents(tmp_path) -> None:
+    """FineWeb-style Parquet shards: detected as documents, read streaming, every row accounted for."""
+    import orjson
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from curator.pipeline import run_recipe
+    from curator.recipe import load_recipe
+
+    for shard in range(2):
+        rows = [dict(FINEWEB, id=f"<urn:{shard}-{i}>", text=f"{CLEAN} Page {i % 3}.") for i in range(30)]
+        pq.write_table(pa.Table.from_pylist(rows), tmp_path / f"shard-{shard}.parquet", row_group_size=7)
+    (tmp_path / "recipe.yaml").write_text(
+        "sources:\n  - {name: web, path: 'shard-*.parquet', license: ODC-By-1.0}\n"
+        "stages:\n  - {type: exact_dedup}\n  - {type: doc_quality, action: tag}\n"
+        "run: {batch_size: 16}\n",
+        encoding="utf-8",
+    )
+    result = run_recipe(load_recipe(tmp_path / "recipe.yaml"), tmp_path / "run")
+    counts = result.manifest["counts"]
+    assert counts["input_rows"] == 60 and counts["kept"] == 3 and counts["removed"] == 57
+    kept = [
+        orjson.loads(line)
+        for f in sorted((tmp_path / "run" / "data").glob("*.jsonl"))
+        for line in f.read_bytes().splitlines()
+    ]
+    assert [r["messages"][0]["role"] for r in kept] == ["document"] * 3
+    assert kept[0]["meta"]["url"] == FINEWEB["url"] and kept[0]["provenance"]["original_id"] == "<urn:0-0>"
