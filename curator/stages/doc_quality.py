@@ -2,9 +2,9 @@
 
 Each check has a reason code (:data:`curator.quality.documents.DOCUMENT_REASONS`) and its
 threshold in the recipe (``thresholds:``); the values measured are in the removal detail, so a
-report can say why. With ``action: tag`` every failing check adds ``<stage>:<reason>`` to
-``annotations.quality_flags``; with ``drop`` the record is removed with its first reason and the
-detail lists all of them.
+report can say why (``annotations.extra[<stage>]``). With ``action: tag`` every failing check adds
+``<stage>:<reason>`` to ``annotations.quality_flags``; with ``drop`` the record is removed with its
+first reason and the detail lists all of them.
 
 Conversations are not documents: the stage passes them through untouched (it does not apply to
 them), just as the instruction checks of ``type: quality`` find nothing to check in a document.
@@ -20,7 +20,7 @@ from pydantic import Field
 
 from curator.quality.documents import DOCUMENT_REASONS, DocumentThresholds, document_findings
 from curator.records import InstructionRecord, is_document
-from curator.stages.base import RecordStage, Removal, StageConfig, StageResult
+from curator.stages.base import Reason, RecordStage, StageConfig, Verdict
 
 
 class DocQualityConfig(StageConfig):
@@ -44,30 +44,20 @@ class DocQualityStage(RecordStage[DocQualityConfig]):
             raise ValueError(f"doc_quality.disabled: unknown reason {unknown[0]!r}")
         self._disabled = frozenset(config.disabled)
 
-    def process(self, batch: list[InstructionRecord]) -> StageResult:
-        result = StageResult()
-        thresholds = self.config.thresholds
-        for record in batch:
-            if not is_document(record):
-                result.kept.append(record)  # a conversation: these checks do not apply
-                continue
-            language = record.annotations.language
-            findings = [
-                f
-                for f in document_findings(
-                    record.messages[0].content, thresholds, english=language in (None, "en")
-                )
-                if f.reason not in self._disabled
-            ]
-            if not findings:
-                result.kept.append(record)
-            elif self.config.action == "drop":
-                detail = {"reasons": {f.reason: f.detail or {} for f in findings}}
-                result.removed.append(Removal(record, findings[0].reason, detail))
-            else:
-                record.annotations.quality_flags.extend(f"{self.name}:{f.reason}" for f in findings)
-                # The measured values, so a report can say why (a removal carries them as detail).
-                record.annotations.extra[self.name] = {f.reason: f.detail or {} for f in findings}
-                result.kept.append(record)
-                result.tagged += 1
-        return result
+    def check(self, record: InstructionRecord) -> Verdict | None:
+        if not is_document(record):
+            return None  # a conversation: these checks do not apply
+        language = record.annotations.language
+        findings = [
+            f
+            for f in document_findings(
+                record.messages[0].content, self.config.thresholds, english=language in (None, "en")
+            )
+            if f.reason not in self._disabled
+        ]
+        if not findings:
+            return None
+        measured = {f.reason: f.detail or {} for f in findings}
+        # The measured values, so a report can say why; a removal carries all of them as detail.
+        record.annotations.extra[self.name] = measured
+        return Verdict([Reason(f.reason, {"reasons": measured}) for f in findings])

@@ -27,7 +27,7 @@ import numpy as np
 from pydantic import Field
 
 from curator.records import InstructionRecord
-from curator.stages.base import GlobalStage, StageConfig, StageResult
+from curator.stages.base import GlobalStage, Reason, StageConfig, StageResult
 from curator.stages.text import TextField, select_text
 
 REASON = "duplicate_lines"
@@ -105,7 +105,7 @@ class LineDedup(GlobalStage[LineDedupConfig]):
         ]
 
     def apply(self, batch: list[InstructionRecord], decisions: dict[str, tuple]) -> StageResult:
-        result = StageResult()
+        judgements: list[Reason | None] = []
         per_unit = {}
         for unit, (lengths, counts, repeat) in decisions.items():
             starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
@@ -127,7 +127,6 @@ class LineDedup(GlobalStage[LineDedupConfig]):
                 found[f"duplicate_{unit}_chars"] = int(dup_chars[index]) if n else 0
             record.annotations.extra["line_dedup"] = found
             share = found["duplicate_line_chars"] / found["line_chars"] if found["line_chars"] else 0.0
-            reason = REASON if share > self.config.max_duplicate_line_chars else None
-            detail = {"duplicate_line_chars": round(share, 4)} if reason else None
-            self.route(result, record, reason, detail)
-        return result
+            flagged = share > self.config.max_duplicate_line_chars
+            judgements.append(Reason(REASON, {"duplicate_line_chars": round(share, 4)}) if flagged else None)
+        return self.settle(batch, judgements)
