@@ -269,7 +269,6 @@ def run_audit(
 
     corpus_pass(
         out_dir,
-        result.manifest,
         spec=sample,
         tokenizer=tokenizer,
         detectors=sampled_configs(settings) if sample is not None else None,

@@ -124,7 +124,6 @@ class _Detectors:
 
 def corpus_pass(
     run_dir: Path,
-    manifest: dict[str, Any],
     *,
     spec: SampleSpec | None = None,
     tokenizer: Path | None = None,
@@ -135,7 +134,9 @@ def corpus_pass(
 ) -> dict[str, Any]:
     """Read the run's kept records once; write and return ``corpus.json``."""
     from curator.report.builder import iter_run_records
+    from curator.run import RunFolder
 
+    manifest = RunFolder(run_dir).read_manifest()
     encoder = load_tokenizer(tokenizer) if tokenizer is not None else None
     running = _Detectors(detectors or [], base_dir or Path.cwd()) if spec is not None else None
     sampler = Sampler(spec) if spec is not None else None

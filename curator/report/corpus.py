@@ -15,7 +15,16 @@ from typing import Any
 from curator.audit_corpus import read_corpus
 from curator.formats.document import document_url, url_domain
 from curator.records import InstructionRecord, is_document
-from curator.report.base import Chart, Example, Outcome, ReportSection, SectionResult, Table, example_text
+from curator.report.base import (
+    Chart,
+    Example,
+    ManifestLike,
+    Outcome,
+    ReportSection,
+    SectionResult,
+    Table,
+    example_text,
+)
 from curator.report.stats import Sample, share
 
 DOMAIN_CAPACITY = 100_000
@@ -49,7 +58,7 @@ class CorpusSection(ReportSection):
     title = "Corpus (documents)"
     domains_shown = 20
 
-    def __init__(self, manifest: dict[str, Any]) -> None:
+    def __init__(self, manifest: ManifestLike) -> None:
         super().__init__(manifest)
         self.documents = self.conversations = 0
         self.bytes = self.chars = self.words = 0
@@ -59,7 +68,7 @@ class CorpusSection(ReportSection):
         self.lines: Counter[str] = Counter()
         self.line_measured = 0
         self.exact_dups = self.near_dups = 0
-        configs = (manifest.get("recipe") or {}).get("resolved", {}).get("stages", [])
+        configs = self.manifest.recipe.stage_configs()
         names = {(s.get("name") or s.get("type")): s.get("type") for s in configs}
         self.exact_stages = {n for n, t in names.items() if t == "exact_dedup"}
         self.near_stages = {n for n, t in names.items() if t == "minhash_dedup"}
@@ -273,10 +282,10 @@ class DocQualitySection(ReportSection):
     title = "Document quality (Gopher/C4 heuristics)"
     examples_per_reason = 2
 
-    def __init__(self, manifest: dict[str, Any]) -> None:
+    def __init__(self, manifest: ManifestLike) -> None:
         super().__init__(manifest)
-        configs = (manifest.get("recipe") or {}).get("resolved", {}).get("stages", [])
-        self.stages = {s.get("name") or s.get("type") for s in configs if s.get("type") == "doc_quality"}
+        configs = self.manifest.recipe.stage_configs("doc_quality")
+        self.stages = {s.get("name") or s.get("type") for s in configs}
         self.documents = self.flagged = 0
         self.reasons: Counter[str] = Counter()
         self.samples: dict[str, Sample[Example]] = {}
