@@ -17,6 +17,15 @@ Subcommands (each prints a rich table):
   similarity of every pair over the same word 5-grams (:mod:`curator.dedup.reference`). Pair
   precision/recall of the pairs found similar, and of the clusters (pairs in one cluster vs
   pairs in one connected component of the true-pair graph).
+- ``boundary``: recall and precision by true-Jaccard band at thresholds 0.7, 0.8 and 0.9, where
+  LSH banding loses pairs. Pairs are made from real Alpaca rows (the 52k release minus the 5,000
+  the test fixture is drawn from) by controlled edits (words replaced, then words appended one at
+  a time) until the copy's true Jaccard to its original, over the same word 5-grams of the same
+  normalised text the stage compares, hits a target drawn uniformly from [0.65, 1.0); the other
+  rows of the release stay in as distractors. Ground truth is brute force over the whole set.
+  Then the natural near-duplicates of ``../shared/data/dedup/gpteacher_codegen.json``. Both with
+  the default bands and with the bands used before (datasketch's optimiser, weights 0.05/0.95).
+- ``boundary-sample``: write the small boundary fixture the fast test reads (tests/data/dedup/).
 - ``memory``: peak RSS of the reduce process (signatures of every shard + the reduce) on
   100k/500k/1M synthetic rows made from real Alpaca rows, each size in a fresh process; bytes
   per row, and the extrapolation to 10 million rows.
@@ -56,8 +65,13 @@ from curator.stages.minhash_dedup import MinHashDedup, MinHashDedupConfig, recor
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "instructions"
 ALPACA_52K = DATA / "alpaca_52k_en.json.gz"
 ALPACA_5K = DATA / "alpaca_5000.json"
+GPTEACHER = DATA.parent / "dedup" / "gpteacher_codegen.json"
 SAMPLE = Path(__file__).resolve().parents[1] / "tests" / "data" / "dedup" / "alpaca_perturbed.jsonl"
-console = Console()
+BOUNDARY_SAMPLE = SAMPLE.with_name("alpaca_boundary.jsonl")
+THRESHOLDS = (0.7, 0.8, 0.9)
+# The bands used before recall-first bands (datasketch's optimiser, weighted 0.05/0.95).
+BEFORE = {"lsh_weights": (0.05, 0.95)}
+console = Console(width=240)
 
 
 # -- data ------------------------------------------------------------------------------------------
@@ -129,6 +143,175 @@ def perturbed_rows(rows: list[dict], copies: int, seed: int) -> list[dict]:
         out.append(row)
     rng.shuffle(out)
     return out
+
+
+# -- boundary pairs --------------------------------------------------------------------------------
+def conversation_shingles(row: dict, config: MinHashDedupConfig) -> set:
+    """The shingle set the stage compares for one Alpaca row (reference implementation)."""
+    text = record_texts(to_records([row]), config.text, config.normalization, "char")[0]
+    return reference.shingle_set(text, config.shingles, config.ngram)
+
+
+def boundary_copy(
+    row: dict,
+    target: float,
+    low: float,
+    rng: random.Random,
+    vocabulary: list[str],
+    config: MinHashDedupConfig,
+) -> tuple[dict, float] | None:
+    """A copy of ``row`` whose true Jaccard to it lies in [low, target], or None.
+
+    Coarse steps first (a word of the output replaced: up to n shingles change), until the
+    similarity is within 0.04 of the target; then fine steps (one word appended to the output: one
+    new shingle, about 1/|set| lower) until it reaches the target.
+    """
+    original = conversation_shingles(row, config)
+    words = row["output"].split()
+    copy = dict(row)
+    similarity = 1.0
+    for _ in range(400):
+        if similarity <= target:
+            break
+        if similarity > target + 0.04:
+            words[rng.randrange(len(words))] = rng.choice(vocabulary)
+        else:
+            words.append(rng.choice(vocabulary))
+        copy["output"] = " ".join(words)
+        similarity = reference.jaccard(original, conversation_shingles(copy, config))
+    return (copy, similarity) if low <= similarity <= target else None
+
+
+def boundary_rows(
+    rows: list[dict],
+    pairs: int,
+    low: float,
+    high: float,
+    seed: int,
+    min_shingles: int = 60,
+) -> tuple[list[dict], list[float]]:
+    """``pairs`` long real rows, each with an edited copy whose true Jaccard to it is drawn uniformly
+    from [low, high); returns the originals followed by their copies, and the similarities."""
+    config = MinHashDedupConfig()
+    rng = random.Random(seed)
+    vocabulary = [w for row in rows[:2000] for w in row["output"].split()]
+    long_rows = [r for r in rows if len(r["output"].split()) >= min_shingles + 4]
+    rng.shuffle(long_rows)
+    originals, copies, similarities = [], [], []
+    for row in long_rows:
+        if len(originals) == pairs:
+            break
+        if len(conversation_shingles(row, config)) < min_shingles:
+            continue
+        made = boundary_copy(row, rng.uniform(low, high), low, rng, vocabulary, config)
+        if made is not None:
+            originals.append(row)
+            copies.append(made[0])
+            similarities.append(made[1])
+    if len(originals) < pairs:
+        sys.exit(f"only {len(originals)} of {pairs} pairs could be made from {len(long_rows)} long rows")
+    return originals + copies, similarities
+
+
+def band_table(
+    title: str,
+    records: list[InstructionRecord],
+    settings: list[tuple[str, dict]],
+    thresholds=THRESHOLDS,
+    seeds: int = 1,
+    text: str = "conversation",
+) -> Table:
+    """Recall by true-Jaccard band and precision, per threshold and setting, against brute force.
+
+    With ``seeds`` > 1 each setting runs with permutation seeds 1..seeds and the counts add up
+    (pairs × seeds): banding is random, so few pairs need many draws for a steady recall.
+    """
+    table = Table(title=title)
+    bands = [(0.0, 0.025), (0.025, 0.05), (0.05, 0.075), (0.075, 0.1)]
+    columns = ["t", "setting", "b×r"] + [f"R [+{a:g},+{b:g})" for a, b in bands]
+    columns += ["R [t,t+0.1)", "R ≥t+0.1", "R all", "P all", "true", "found"]
+    for column in columns:
+        table.add_column(column, justify="left" if column == "setting" else "right")
+    base = MinHashDedupConfig(text=text)
+    texts = record_texts(records, base.text, base.normalization, "char")
+    sets = [reference.shingle_set(t, base.shingles, base.ngram) for t in texts]
+    lowest = reference.similar_pairs(sets, min(thresholds))
+    for threshold in thresholds:
+        truth = {pair: value for pair, value in lowest.items() if value >= threshold}
+        for label, options in settings:
+            missed: list[float] = []  # true similarity of each miss, over all seeds
+            found_total = correct_total = 0
+            for seed in range(1, seeds + 1):
+                config = MinHashDedupConfig(threshold=threshold, seed=seed, text=text, **options)
+                found = found_pairs(records, config)
+                missed += [v for pair, v in truth.items() if pair not in found]
+                found_total += len(found)
+                correct_total += len(found & set(truth))
+
+            def recall(a: float, b: float, threshold=threshold, truth=truth, missed=missed) -> str:
+                inside = seeds * sum(threshold + a <= v < threshold + b for v in truth.values())
+                if not inside:
+                    return "–"
+                lost = sum(threshold + a <= v < threshold + b for v in missed)
+                return f"{1 - lost / inside:.3f} ({lost}/{inside})"
+
+            precision = correct_total / found_total if found_total else 1.0
+            bands_rows = "{}×{}".format(*config.lsh_params())
+            row = [f"{threshold:g}", label, bands_rows] + [recall(a, b) for a, b in bands]
+            row += [recall(0.0, 0.1), recall(0.1, 2.0), recall(0.0, 2.0), f"{precision:.4f}"]
+            row += [f"{len(truth):,}", f"{found_total / seeds:,.0f}"]
+            table.add_row(*row)
+    return table
+
+
+def boundary(args: argparse.Namespace) -> None:
+    held_out = {(r["instruction"], r["input"], r["output"]) for r in load_rows(ALPACA_5K)}
+    rows = [r for r in load_rows(args.input) if (r["instruction"], r["input"], r["output"]) not in held_out]
+    started = time.perf_counter()
+    made, _ = boundary_rows(rows, args.pairs, args.low, 1.0, args.seed)
+    used = {id(r) for r in made[: args.pairs]}
+    distractors = [r for r in rows if id(r) not in used][: args.distractors]
+    corpus = made + distractors
+    console.print(
+        f"{args.pairs:,} edited pairs (true Jaccard drawn from [{args.low}, 1.0)) + {len(distractors):,} "
+        f"other rows; made in {time.perf_counter() - started:.0f} s; load average {os.getloadavg()[0]:.1f}"
+    )
+    settings = [("default (recall-first)", {}), ("before (datasketch 0.05/0.95)", BEFORE)]
+    title = (
+        f"boundary pairs from the Alpaca 52k release minus alpaca_5000: {len(corpus):,} rows, "
+        "word 5-grams, 128 perms; recall (misses/pairs) by true-Jaccard band"
+    )
+    console.print(band_table(title, to_records(corpus), settings, seeds=args.seeds))
+    if GPTEACHER.exists():
+        natural = json.loads(GPTEACHER.read_text(encoding="utf-8"))
+        natural = [
+            {"instruction": r["instruction"], "input": r["input"], "output": r["response"]} for r in natural
+        ]
+        for text in ("conversation", "assistant", "user"):
+            title = (
+                f"natural near-duplicates, {GPTEACHER.name}: {len(natural):,} rows, text: {text}; "
+                f"permutation seeds 1..{args.natural_seeds} (counts are pairs × seeds)"
+            )
+            table = band_table(
+                title,
+                to_records(natural, "gpteacher"),
+                settings,
+                (0.5, 0.6, *THRESHOLDS),
+                args.natural_seeds,
+                text,
+            )
+            console.print(table)
+    else:
+        console.print(f"skip: {GPTEACHER} not found")
+
+
+def boundary_sample(args: argparse.Namespace) -> None:
+    rows, _ = boundary_rows(load_rows(ALPACA_5K), args.pairs, args.low, 1.0, args.seed)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with args.out.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    console.print(f"wrote {len(rows)} rows ({args.pairs} pairs) to {args.out}")
 
 
 # -- evaluation ------------------------------------------------------------------------------------
@@ -357,6 +540,29 @@ def speed(args: argparse.Namespace) -> None:
             result,
         )
     console.print(table)
+    console.print(bands_speed(config, args.repeat, args.batch_size))
+
+
+def bands_speed(base: MinHashDedupConfig, repeat: int, batch_size: int) -> Table:
+    """The whole near-dedup (1 process) with the default bands against the bands used before, per
+    threshold, in the same run: what recall at the threshold costs."""
+    table = Table(
+        title=f"near-dedup of {len(_RECORDS):,} rows, 1 process, best of {repeat}: recall-first bands "
+        f"vs the bands used before (datasketch's optimiser, weights 0.05/0.95); load {os.getloadavg()[0]:.1f}"
+    )
+    for column in ("t", "bands", "b×r", "wall s", "CPU s", "CPU ÷ before", "removed"):
+        table.add_column(column, justify="left" if column == "bands" else "right")
+    for threshold in THRESHOLDS:
+        before_cpu = None
+        for label, options in (("before", BEFORE), ("default", {})):
+            config = base.model_copy(update={"threshold": threshold, **options})
+            config = MinHashDedupConfig.model_validate(config.model_dump())
+            seconds, cpu, (_, removed) = best_of(repeat, lambda c=config: run_curator(c, 1, batch_size))
+            before_cpu = before_cpu or cpu
+            bands_rows = "{}×{}".format(*config.lsh_params())
+            row = [f"{threshold:g}", label, bands_rows, f"{seconds:.2f}", f"{cpu:.2f}"]
+            table.add_row(*row, f"{cpu / before_cpu:.2f}×", f"{removed:,}")
+    return table
 
 
 # -- accuracy --------------------------------------------------------------------------------------
@@ -579,6 +785,19 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threshold", type=float, default=0.8)
     p.add_argument("--sample", type=Path, help="evaluate this JSONL file instead")
+    p = commands.add_parser("boundary")
+    p.add_argument("--input", type=Path, default=ALPACA_52K)
+    p.add_argument("--pairs", type=int, default=3500)
+    p.add_argument("--low", type=float, default=0.65)
+    p.add_argument("--distractors", type=int, default=40_000)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seeds", type=int, default=3, help="permutation seeds per setting (boundary set)")
+    p.add_argument("--natural-seeds", type=int, default=25, help="permutation seeds (natural pairs)")
+    p = commands.add_parser("boundary-sample")
+    p.add_argument("--pairs", type=int, default=240)
+    p.add_argument("--low", type=float, default=0.7)
+    p.add_argument("--seed", type=int, default=5)
+    p.add_argument("--out", type=Path, default=BOUNDARY_SAMPLE)
     p = commands.add_parser("memory")
     p.add_argument("--input", type=Path, default=ALPACA_52K)
     p.add_argument("--sizes", type=int, nargs="+", default=[100_000, 500_000, 1_000_000])
@@ -601,9 +820,16 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=3)
     p.add_argument("--out", type=Path, default=SAMPLE)
     args = parser.parse_args()
-    {"speed": speed, "accuracy": accuracy, "memory": memory, "memory-one": memory_one, "sample": sample}[
-        args.command
-    ](args)
+    commands_by_name = {
+        "speed": speed,
+        "accuracy": accuracy,
+        "boundary": boundary,
+        "boundary-sample": boundary_sample,
+        "memory": memory,
+        "memory-one": memory_one,
+        "sample": sample,
+    }
+    commands_by_name[args.command](args)
 
 
 if __name__ == "__main__":

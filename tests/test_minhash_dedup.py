@@ -15,7 +15,14 @@ from datasketch.lsh import _optimal_param
 
 from curator.dedup import reference
 from curator.dedup.cluster import bucket_pairs, connected_components, unpack_pairs
-from curator.dedup.minhash import band_keys, optimal_bands, signatures, to_lean_minhash
+from curator.dedup.minhash import (
+    band_keys,
+    collision_probability,
+    optimal_bands,
+    recall_bands,
+    signatures,
+    to_lean_minhash,
+)
 from curator.dedup.shingles import shingle
 from curator.errors import RecipeError
 from curator.formats import get_format
@@ -26,6 +33,7 @@ from curator.stages import build_stage
 from curator.stages.minhash_dedup import MinHashDedup, MinHashDedupConfig, record_texts
 
 SAMPLE = Path(__file__).parent / "data" / "dedup" / "alpaca_perturbed.jsonl"
+BOUNDARY = SAMPLE.with_name("alpaca_boundary.jsonl")
 
 
 def sample_rows() -> list[dict]:
@@ -97,9 +105,27 @@ def test_bands_and_rows_are_datasketchs_optimum() -> None:
     for threshold in (0.5, 0.7, 0.8, 0.9):
         assert optimal_bands(threshold, 128, 0.5, 0.5) == _optimal_param(threshold, 128, 0.5, 0.5)
     assert MinHashDedupConfig(verify=False).lsh_params() == _optimal_param(0.8, 128, 0.5, 0.5) == (9, 13)
-    # Verified candidates favour recall: a false positive costs one exact check.
-    assert MinHashDedupConfig().lsh_params() == _optimal_param(0.8, 128, 0.05, 0.95) == (16, 8)
+    weighted = MinHashDedupConfig(lsh_weights=(0.05, 0.95)).lsh_params()
+    assert weighted == _optimal_param(0.8, 128, 0.05, 0.95) == (16, 8)
     assert MinHashDedupConfig(bands=20, rows=6).lsh_params() == (20, 6)
+
+
+def test_verified_bands_miss_almost_no_pair_at_the_threshold() -> None:
+    """Verified candidates favour recall at the threshold itself: a false positive costs one exact
+    check. datasketch's optimiser (weights 0.05/0.95) lost 5 % of the pairs at exactly 0.8."""
+    assert [MinHashDedupConfig(threshold=t).lsh_params() for t in (0.7, 0.8, 0.9)] == [
+        (32, 4),
+        (21, 6),
+        (14, 9),
+    ]
+    assert 1 - collision_probability(0.8, 16, 8) > 0.05
+    for num_perm in (64, 128, 256):
+        for threshold in (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95):
+            bands, rows = recall_bands(threshold, num_perm, 0.005)
+            assert bands * rows <= num_perm
+            assert collision_probability(threshold, bands, rows) >= 0.995
+            if rows < num_perm:  # the fewest bands that qualify: one more row per band would not
+                assert collision_probability(threshold, num_perm // (rows + 1), rows + 1) < 0.995
 
 
 def test_hashed_shingles_give_the_exact_jaccard_of_the_shingles(sample_records) -> None:
@@ -163,6 +189,51 @@ def test_accuracy_on_all_5000_alpaca_rows_plus_perturbed_copies() -> None:
     scores = accuracy(to_records(perturbed_rows(rows, 2500, seed=0)))
     assert scores["truth"] > 1000
     assert scores["precision"] >= 0.97 and scores["recall"] >= 0.95, scores
+
+
+@pytest.fixture(scope="module")
+def boundary_pairs() -> tuple[list[InstructionRecord], dict[tuple[int, int], float]]:
+    """The boundary fixture and its true pairs at 0.7 or more (brute force, same shingles)."""
+    records = to_records(read_jsonl(BOUNDARY))
+    config = MinHashDedupConfig()
+    texts = record_texts(records, config.text, config.normalization, "char")
+    return records, reference.similar_pairs([reference.shingle_set(t, "word", 5) for t in texts], 0.7)
+
+
+def boundary_recall(records, truth, threshold: float, seeds: int = 8, **options) -> dict[str, float]:
+    """Recall over [t, t+0.1) and [t, t+0.025), precision; summed over permutation seeds 1..seeds."""
+    near = [pair for pair, value in truth.items() if threshold <= value < threshold + 0.1]
+    edge = [pair for pair, value in truth.items() if threshold <= value < threshold + 0.025]
+    true = {pair for pair, value in truth.items() if value >= threshold}
+    hits = {"near": 0, "edge": 0, "found": 0, "correct": 0}
+    for seed in range(1, seeds + 1):
+        stage = MinHashDedup(MinHashDedupConfig(threshold=threshold, seed=seed, **options))
+        a, b = stage.similar_pairs(
+            [stage.signatures(records[i : i + 100]) for i in range(0, len(records), 100)]
+        )
+        found = set(zip(a.tolist(), b.tolist(), strict=True))
+        hits["near"] += sum(pair in found for pair in near)
+        hits["edge"] += sum(pair in found for pair in edge)
+        hits["found"] += len(found)
+        hits["correct"] += len(found & true)
+    assert len(near) >= 50 and len(edge) >= 15  # enough pairs at the boundary to mean something
+    return {
+        "near": hits["near"] / (seeds * len(near)),
+        "edge": hits["edge"] / (seeds * len(edge)),
+        "precision": hits["correct"] / hits["found"],
+    }
+
+
+@pytest.mark.parametrize("threshold", [0.7, 0.8, 0.9])
+def test_recall_holds_just_above_the_threshold(boundary_pairs, threshold: float) -> None:
+    """240 real Alpaca rows, each with a copy edited to a true Jaccard spread over [0.7, 1.0)
+    (tests/data/dedup/README.md): pairs just above the threshold, where banding loses them."""
+    records, truth = boundary_pairs
+    scores = boundary_recall(records, truth, threshold)
+    assert scores["near"] >= 0.97 and scores["edge"] >= 0.98 and scores["precision"] >= 0.99, scores
+    # The bands chosen before (datasketch's optimiser, weights 0.05/0.95) lost them at the edge.
+    before = boundary_recall(records, truth, threshold, lsh_weights=(0.05, 0.95))
+    assert before["edge"] < 0.97, before
 
 
 def test_without_verification_lsh_alone_is_measurably_worse(sample_records) -> None:

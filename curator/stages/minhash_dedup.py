@@ -27,8 +27,8 @@ Map: each shard annotates its clustered records and removes (or tags) the duplic
 Memory of the reduce, per record: 4 bytes per band key (8 without ``verify``), 4 per distinct
 shingle (only with ``verify``), 4 for the shingle count, 12 for the id, 8 for a keep value
 (policies other than ``first``); Alpaca rows with word 5-grams average 55 distinct shingles, so
-about 300 bytes with the defaults. The reduce's own working arrays add about 20-30 bytes per
-record, and candidate pairs are verified in blocks of bounded size.
+about 320 bytes with the defaults (21 bands at 0.8). The reduce's own working arrays add about
+20-30 bytes per record, and candidate pairs are verified in blocks of bounded size.
 """
 
 from __future__ import annotations
@@ -55,17 +55,19 @@ from curator.dedup.cluster import (
 from curator.dedup.decisions import ClusterDecisions, cluster_decisions, duplicate_details
 from curator.dedup.ids import ids_at_parts, pack_ids, take_parts
 from curator.dedup.keep import KeepPolicy, keep_values
-from curator.dedup.minhash import band_keys, optimal_bands, signatures
+from curator.dedup.minhash import band_keys, optimal_bands, recall_bands, signatures
 from curator.dedup.shingles import MAX_N, ShingleKind, fmix64, shingle
 from curator.records import InstructionRecord
 from curator.stages.base import GlobalStage, Reason, StageConfig, StageResult
 from curator.stages.text import Normalization, TextField, normalize, select_text
 
 REASON = "near_duplicate"
-# Band-choice weights (false positive, false negative) when candidates are verified: a false
-# positive only costs one exact check, a false negative is a duplicate left in the data.
-VERIFIED_WEIGHTS = (0.05, 0.95)
-UNVERIFIED_WEIGHTS = (0.5, 0.5)  # datasketch's default
+# With verified candidates, bands × rows are chosen so that a pair of Jaccard exactly the threshold
+# is missed with at most this probability (curator.dedup.minhash.recall_bands): 32×4 at 0.7, 21×6
+# at 0.8, 14×9 at 0.9 with 128 permutations. A false positive only costs one exact check, a false
+# negative is a duplicate left in the data.
+VERIFIED_MISS_AT_THRESHOLD = 0.005
+UNVERIFIED_WEIGHTS = (0.5, 0.5)  # datasketch's default (false positive, false negative) weights
 
 
 class MinHashDedupConfig(StageConfig):
@@ -89,8 +91,9 @@ class MinHashDedupConfig(StageConfig):
     lsh_weights: tuple[float, float] | None = Field(
         default=None,
         description="(false positive, false negative) weights for choosing bands × rows from the "
-        f"threshold, as datasketch does; default {VERIFIED_WEIGHTS} with verify, "
-        f"{UNVERIFIED_WEIGHTS} without.",
+        "threshold with datasketch's optimiser. Default with verify: the fewest bands that miss a "
+        f"pair at exactly the threshold with probability ≤ {VERIFIED_MISS_AT_THRESHOLD}; without "
+        f"verify: datasketch's {UNVERIFIED_WEIGHTS}.",
     )
     verify: bool = Field(
         default=True,
@@ -116,17 +119,22 @@ class MinHashDedupConfig(StageConfig):
         return self
 
     def lsh_params(self) -> tuple[int, int]:
-        """(bands, rows): as configured, or datasketch's optimum for the threshold and weights.
+        """(bands, rows): as configured; else with verify and no weights, recall at the threshold
+        first (:func:`recall_bands`); else datasketch's optimum for the threshold and weights.
 
         Computed once, when the config is validated (in the process that reads the recipe), and
         carried with it to worker processes, which then never import datasketch.
         """
         if self.bands is not None and self.rows is not None:
             return self.bands, self.rows
-        weights = self.lsh_weights or (VERIFIED_WEIGHTS if self.verify else UNVERIFIED_WEIGHTS)
-        question = (self.threshold, self.num_perm, *weights)
+        weights = self.lsh_weights or (None if self.verify else UNVERIFIED_WEIGHTS)
+        question = (self.threshold, self.num_perm, weights)
         if self._lsh is None or self._lsh[0] != question:
-            self._lsh = (question, optimal_bands(*question))
+            if weights is None:
+                answer = recall_bands(self.threshold, self.num_perm, VERIFIED_MISS_AT_THRESHOLD)
+            else:
+                answer = optimal_bands(self.threshold, self.num_perm, *weights)
+            self._lsh = (question, answer)
         return self._lsh[1]
 
 
