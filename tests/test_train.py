@@ -339,3 +339,63 @@ def test_recipe_validation_section_is_checked_with_line_numbers() -> None:
         parse_recipe(text.replace("steps", "stepz"))
     with pytest.raises(RecipeError, match=r"validation\.eval"):
         parse_recipe("sources:\n  - {name: a, path: x.jsonl}\nvalidation:\n  steps: 5\n")
+
+
+# -- training memory independent of the data size -------------------------------------------------
+def test_token_store_holds_examples_on_disk_and_packs_exactly_like_a_list(tmp_path: Path) -> None:
+    from curator.train.loop import RowStream
+    from curator.train.store import TokenStore
+
+    records = load_mixtures(SAMPLE_DATA / "alpaca_5000_slice.json")[0].records
+    encoder = ByteChatEncoder()
+    examples = [e for e in (encoder.encode(r.messages, 256) for r in records) if e is not None]
+    with TokenStore(tmp_path) as store:
+        for example in examples:
+            store.add(example)
+        store.close()
+        files = sorted(p.name for p in store.path.iterdir())
+        assert files == ["input_ids.bin", "target_bytes.bin", "targets.bin"]
+        assert len(store) == len(examples) and store.tokens == sum(len(e) for e in examples)
+        assert store.truncated == sum(e.truncated for e in examples) > 0
+        assert isinstance(store[3].input_ids, np.memmap)  # read from disk, not held
+        for index in (0, 7, len(examples) - 1):
+            for name in ("input_ids", "targets", "target_bytes"):
+                np.testing.assert_array_equal(getattr(store[index], name), getattr(examples[index], name))
+        config = TrainConfig(seq_len=256, batch_size=3, seed=5)
+        from_list, from_store = RowStream(examples, config, 0, True), RowStream(store, config, 0, True)
+        assert from_list.rows_per_epoch == from_store.rows_per_epoch
+        batches = 2 * from_list.rows_per_epoch // 3 + 1  # into the second epoch (reshuffled, repacked)
+        for a, b in itertools.islice(zip(from_list, from_store, strict=True), batches):
+            for name in ("input_ids", "targets", "target_bytes", "position_ids", "real"):
+                np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+                assert getattr(a, name).dtype == getattr(b, name).dtype
+        folder = store.path
+    assert not folder.exists()  # the scratch folder goes when training ends
+
+
+def test_training_set_is_streamed_and_decontaminated_chunk_by_chunk(monkeypatch) -> None:
+    from curator.train import runner
+    from curator.train.data import RecordSet
+    from curator.train.store import TokenStore
+
+    eager = load_mixtures(SAMPLE_DATA / "alpaca_5000_slice.json")[0]
+    streamed = load_mixtures(SAMPLE_DATA / "alpaca_5000_slice.json", stream=True)[0]
+    assert streamed.streamed and streamed.records == []  # nothing held
+    assert [r.id for r in streamed.iter_records()] == [r.id for r in eager.records]
+    assert streamed.summary() == eager.summary()
+    # An eval set that repeats three training answers: those records are dropped, whatever the chunk.
+    evals = [RecordSet("eval", [eager.records[i] for i in (2, 20, 40)], "test")]
+    config = TrainConfig(seq_len=256)
+    results = []
+    for chunk in (7, 1000):
+        monkeypatch.setattr(runner, "DECONTAMINATION_CHUNK", chunk)
+        with TokenStore() as store:
+            read, report, unlearnable = runner.encode_training_set(
+                streamed, evals, config, ByteChatEncoder(), store
+            )
+            results.append((read, report, unlearnable, len(store), store.tokens))
+    assert results[0] == results[1]
+    read, report, _, examples, _ = results[0]
+    assert read == len(eager.records) and report["train_records_removed"] == 3 == report["eval_records_hit"]
+    assert examples == read - 3
+    assert sorted(report["removed_ids"]) == sorted(eager.records[i].id for i in (2, 20, 40))

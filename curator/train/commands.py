@@ -44,7 +44,7 @@ def train_command(
             f"{data} holds {len(found)} mixtures ({names}); pass one mixture folder to train on, or compare "
             f"them all with `curator validate-mixtures {data} --eval …`"
         )
-    (train,) = load_mixtures(data)
+    (train,) = load_mixtures(data, stream=True)
     eval_sets = load_eval_sets([EvalSetConfig.model_validate(e) for e in _absolute(evals)], Path.cwd())
     prepare_output(out_dir, overwrite)
     return train_records(train, eval_sets, config, out_dir, on_log=log)

@@ -16,7 +16,7 @@ on, so they are in neither the baseline nor any mixture.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,7 +52,12 @@ MAX_PROBLEMS = 20
 
 @dataclass(slots=True)
 class RecordSet:
-    """Records read from one mixture, eval set or baseline, and how reading went."""
+    """Records read from one mixture, eval set or baseline, and how reading went.
+
+    A *streamed* set (``reader`` given) holds no records: :meth:`iter_records` reads its files again
+    on every pass, and ``rows``, ``skipped``, ``problems`` and ``count`` describe the last pass.
+    Training sets are streamed, so memory does not grow with them; eval sets are loaded.
+    """
 
     name: str
     records: list[InstructionRecord]
@@ -61,13 +66,32 @@ class RecordSet:
     skipped: int = 0
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    reader: Callable[[RecordSet], Iterator[InstructionRecord]] | None = None
+    count: int = 0  # records of the last full pass (streamed sets)
+
+    @property
+    def streamed(self) -> bool:
+        return self.reader is not None
+
+    def iter_records(self) -> Iterator[InstructionRecord]:
+        """Every record: the loaded ones, or the files read again (streamed sets)."""
+        if self.reader is None:
+            yield from self.records
+            return
+        self.rows = self.skipped = 0
+        self.problems = []
+        count = 0
+        for record in self.reader(self):
+            count += 1
+            yield record
+        self.count = count
 
     def summary(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "origin": self.origin,
             "rows": self.rows,
-            "records": len(self.records),
+            "records": self.count if self.streamed else len(self.records),
             "rows_not_records": self.skipped,
             "problems": self.problems[:5],
             "notes": self.notes,
@@ -131,8 +155,12 @@ def read_records(
     fmt: str = "auto",
     columns: Mapping[str, str] | None = None,
     base_dir: Path | None = None,
+    stream: bool = False,
 ) -> RecordSet:
-    """Every record in ``files``: curator record rows as they are, other formats adapted."""
+    """Every record in ``files``: curator record rows as they are, other formats adapted.
+
+    ``stream``: return a streamed set (read on each :meth:`RecordSet.iter_records`, never held).
+    """
     files = list(files)
     columns = dict(columns or {})
     base_dir = base_dir or Path.cwd()
@@ -141,19 +169,37 @@ def read_records(
         result.origin += f", … ({len(files)} files)"
     for path in files:
         check_readable(path)
+
+    def reader(target: RecordSet) -> Iterator[InstructionRecord]:
+        return _records(target, files, fmt, columns, base_dir)
+
+    if stream:
+        result.reader = reader
+    else:
+        result.records = list(reader(result))
+    return result
+
+
+def _records(
+    result: RecordSet, files: list[Path], fmt: str, columns: dict[str, str], base_dir: Path
+) -> Iterator[InstructionRecord]:
     for path in files:
         display = display_path(path, base_dir)
         first = _first_row(path, display)
         if first is None:
-            result.notes.append(f"{display} has no rows")
+            if f"{display} has no rows" not in result.notes:
+                result.notes.append(f"{display} has no rows")
             continue
         if first.keys() >= RECORD_FIELDS and not columns and fmt == "auto":
-            _read_record_rows(path, display, result)
+            yield from _read_record_rows(path, display, result)
             continue
         file = resolve_file(path, display, fmt, columns)
-        for _, outcome in read_file(file, columns, {"source": name}):
-            _add(result, outcome)
-    return result
+        for _, outcome in read_file(file, columns, {"source": result.name}):
+            result.rows += 1
+            if isinstance(outcome, InstructionRecord):
+                yield outcome
+            else:
+                _problem(result, f"{outcome.where}: {outcome.reason}: {outcome.error}")
 
 
 def _add(result: RecordSet, outcome: InstructionRecord | Rejected) -> None:
@@ -172,7 +218,7 @@ def _first_row(path: Path, display: str) -> dict[str, Any] | None:
     return None
 
 
-def _read_record_rows(path: Path, display: str, result: RecordSet) -> None:
+def _read_record_rows(path: Path, display: str, result: RecordSet) -> Iterator[InstructionRecord]:
     for raw in iter_rows(path, display):
         result.rows += 1
         data = raw.data
@@ -185,9 +231,11 @@ def _read_record_rows(path: Path, display: str, result: RecordSet) -> None:
         if isinstance(data.get("messages"), list):  # Parquet gives every message a name (None)
             data = {**data, "messages": [_drop_none_name(m) for m in data["messages"]]}
         try:
-            result.records.append(InstructionRecord.model_validate(data))
+            record = InstructionRecord.model_validate(data)
         except ValidationError as exc:
             _problem(result, f"{location(raw)}: invalid_record: {describe_validation_error(exc)}")
+            continue
+        yield record
 
 
 def _drop_none_name(message: Any) -> Any:
@@ -203,9 +251,13 @@ def _problem(result: RecordSet, text: str) -> None:
 
 
 def load_mixtures(
-    data: str | Path, names: list[str] | None = None, base_dir: Path | None = None
+    data: str | Path, names: list[str] | None = None, base_dir: Path | None = None, stream: bool = False
 ) -> list[RecordSet]:
-    """Read the mixtures ``data`` names (optionally only ``names``); an empty one is an error."""
+    """Read the mixtures ``data`` names (optionally only ``names``); an empty one is an error.
+
+    ``stream``: streamed sets (see :class:`RecordSet`); only the rows up to the first record are
+    read here, to find out whether a mixture is empty.
+    """
     found = discover(data, base_dir)
     if names is not None:
         known = {name for name, _ in found}
@@ -219,12 +271,22 @@ def load_mixtures(
     for name, files in found:
         if not files:
             raise CuratorError(f"mixture {name!r} ({data}) has no data files to train on")
-        records = read_records(name, files, base_dir=base_dir)
-        if not records.records:
+        records = read_records(name, files, base_dir=base_dir, stream=stream)
+        if not _has_records(records):
             why = f"; first problem: {records.problems[0]}" if records.problems else ""
             raise CuratorError(f"mixture {name!r} ({records.origin}) is empty: no records to train on{why}")
         sets.append(records)
     return sets
+
+
+def _has_records(records: RecordSet) -> bool:
+    if not records.streamed:
+        return bool(records.records)
+    stream = records.iter_records()
+    try:
+        return next(stream, None) is not None
+    finally:
+        stream.close()
 
 
 def load_eval_sets(configs: list[EvalSetConfig], base_dir: Path) -> list[RecordSet]:

@@ -23,7 +23,8 @@ import numpy as np
 
 from curator.train.chat import IGNORE, Encoded
 from curator.train.models import LoadedModel, peak_flops, require_torch
-from curator.train.packing import Rows, block_diagonal_mask, pack
+from curator.train.packing import Rows, assign_rows, block_diagonal_mask, pack_layout
+from curator.train.store import TokenStore
 from curator.validation import TrainConfig
 
 
@@ -134,60 +135,51 @@ class TrainOutcome:
 
 
 class RowStream:
-    """Endless batches of packed rows; every epoch reshuffles the examples (seed + epoch) and repacks."""
+    """Endless batches of packed rows; every epoch reshuffles the examples (seed + epoch) and repacks.
+
+    An epoch is a layout (example indices per row, a few bytes per example); rows are built one
+    batch at a time, so memory holds one batch of rows, not an epoch of them.
+    """
 
     def __init__(
-        self, examples: Sequence[Encoded], config: TrainConfig, pad_id: int, pack_rows: bool
+        self, examples: Sequence[Encoded] | TokenStore, config: TrainConfig, pad_id: int, pack_rows: bool
     ) -> None:
         self.examples = examples
+        self.lengths = (
+            examples.lengths
+            if isinstance(examples, TokenStore)
+            else np.array([len(e) for e in examples], dtype=np.int64)
+        )
         self.config = config
         self.pad_id = pad_id
         self.pack_rows = pack_rows
         self.epoch = 0
-        self._first: Rows | None = self._epoch_rows(0)
+        self._first: list[list[int]] | None = None
+        self._first = self._epoch_layout(0)
         self.rows_per_epoch = len(self._first)  # later epochs pack to about as many rows
         self.rows_served = 0
 
-    def _epoch_rows(self, epoch: int) -> Rows:
-        if epoch == 0 and getattr(self, "_first", None) is not None:
-            rows, self._first = self._first, None
-            return rows
-        order = np.random.default_rng([self.config.seed, epoch]).permutation(len(self.examples))
-        return pack([self.examples[i] for i in order], self.config.seq_len, self.pad_id, self.pack_rows)
+    def _epoch_layout(self, epoch: int) -> list[list[int]]:
+        if epoch == 0 and self._first is not None:
+            layout, self._first = self._first, None
+            return layout
+        order = np.random.default_rng([self.config.seed, epoch]).permutation(len(self.lengths))
+        rows = assign_rows(self.lengths[order].tolist(), self.config.seq_len, self.pack_rows)
+        order_list = order.tolist()
+        return [[order_list[i] for i in row] for row in rows]
 
     def __iter__(self) -> Iterator[Rows]:
-        size = self.config.batch_size
-        buffer: list[Rows] = []
-        held = 0
+        size, seq_len = self.config.batch_size, self.config.seq_len
+        pending: list[list[int]] = []
         while True:
-            rows = self._epoch_rows(self.epoch)
+            layout = self._epoch_layout(self.epoch)
             self.epoch += 1
-            start = 0
-            while start < len(rows):
-                take = min(size - held, len(rows) - start)
-                buffer.append(_slice(rows, start, start + take))
-                held += take
-                start += take
-                if held == size:
+            for row in layout:
+                pending.append(row)
+                if len(pending) == size:
                     self.rows_served += size
-                    yield _concat(buffer)
-                    buffer, held = [], 0
-
-
-def _slice(rows: Rows, start: int, end: int) -> Rows:
-    return Rows(
-        *(
-            getattr(rows, f)[start:end]
-            for f in ("input_ids", "targets", "target_bytes", "position_ids", "real")
-        )
-    )
-
-
-def _concat(parts: list[Rows]) -> Rows:
-    if len(parts) == 1:
-        return parts[0]
-    fields = ("input_ids", "targets", "target_bytes", "position_ids", "real")
-    return Rows(*(np.concatenate([getattr(p, f) for p in parts]) for f in fields))
+                    yield pack_layout(self.examples, pending, seq_len, self.pad_id)
+                    pending = []
 
 
 def lr_factor(step: int, steps: int, warmup: int, min_ratio: float) -> float:
@@ -230,7 +222,7 @@ def loss_sum(runtime: Runtime, batch: Rows, training: bool) -> tuple[Any, Any, A
 
 def train(
     runtime: Runtime,
-    examples: Sequence[Encoded],
+    examples: Sequence[Encoded] | TokenStore,
     config: TrainConfig,
     *,
     on_log: Callable[[str], None] | None = None,

@@ -63,7 +63,17 @@ def assign_rows(lengths: Sequence[int], seq_len: int, pack: bool = True) -> list
 
 def pack(examples: Sequence[Encoded], seq_len: int, pad_id: int, pack: bool = True) -> Rows:
     """Pack examples (each at most ``seq_len`` long) into rows of exactly ``seq_len`` positions."""
-    layout = assign_rows([len(e) for e in examples], seq_len, pack)
+    return pack_layout(examples, assign_rows([len(e) for e in examples], seq_len, pack), seq_len, pad_id)
+
+
+def pack_layout(
+    examples: Sequence[Encoded], layout: Sequence[Sequence[int]], seq_len: int, pad_id: int
+) -> Rows:
+    """The rows ``layout`` describes (indices into ``examples``, in row order), built from the examples.
+
+    Only the examples of these rows are read: training packs one batch at a time from a
+    memory-mapped store (:mod:`curator.train.store`) instead of materialising an epoch.
+    """
     n = len(layout)
     input_ids = np.full((n, seq_len), pad_id, dtype=np.int64)
     targets = np.full((n, seq_len), IGNORE, dtype=np.int64)

@@ -27,8 +27,8 @@ import orjson
 import curator
 from curator.errors import CuratorError
 from curator.io import JsonlWriter, write_json_atomic
+from curator.records import InstructionRecord
 from curator.run import RunFolder
-from curator.train.chat import Encoded
 from curator.train.data import (
     RecordSet,
     load_baseline,
@@ -36,6 +36,7 @@ from curator.train.data import (
     load_mixtures,
 )
 from curator.train.decontam import find_overlap
+from curator.train.store import TokenStore
 from curator.validation import TrainConfig, ValidationConfig
 
 Log = Callable[[str], None]
@@ -60,28 +61,66 @@ def prepare_output(out_dir: Path, overwrite: bool) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
 
 
-def decontaminate(
-    train: RecordSet, eval_sets: list[RecordSet], ngram: int
-) -> tuple[RecordSet, dict[str, Any]]:
-    """``train`` without the records that overlap an eval set, and what was removed."""
-    evals = [record for s in eval_sets for record in s.records]
-    overlap = find_overlap(train.records, evals, ngram)
-    kept = [r for r in train.records if r.id not in overlap.train_ids]
-    removed = len(train.records) - len(kept)
+DECONTAMINATION_CHUNK = 5_000  # training records read, checked against the eval sets and encoded at a time
+
+
+def encode_training_set(
+    train: RecordSet, eval_sets: list[RecordSet], config: TrainConfig, encoder: Any, store: TokenStore
+) -> tuple[int, dict[str, Any], int]:
+    """Stream ``train`` once: drop records that overlap an eval set (``config.decontaminate``), encode
+    the rest into ``store``; return the records read, the decontamination report and the records
+    with nothing to learn within ``seq_len``.
+
+    Records are read, checked and encoded a chunk at a time, so memory holds one chunk of records,
+    whatever the size of the set. The overlap check is per training record, so checking chunk by
+    chunk finds exactly what one call over the whole set finds.
+    """
+    evals = [record for s in eval_sets for record in s.records] if config.decontaminate else []
+    removed: list[str] = []
+    eval_hits: set[str] = set()
+    method, unchecked, before, unlearnable = "off", 0, 0, 0
+
+    def encode(chunk: list[InstructionRecord]) -> None:
+        nonlocal method, unchecked, unlearnable
+        overlapping: set[str] = set()
+        if config.decontaminate:
+            overlap = find_overlap(chunk, evals, config.ngram)
+            method, unchecked = overlap.method, overlap.eval_unchecked
+            overlapping = overlap.train_ids
+            removed.extend(r.id for r in chunk if r.id in overlapping)
+            eval_hits.update(overlap.eval_ids)
+        for record in chunk:
+            if record.id in overlapping:
+                continue
+            example = encoder.encode(record.messages, config.seq_len)
+            if example is None:
+                unlearnable += 1
+            else:
+                store.add(example)
+
+    chunk: list[InstructionRecord] = []
+    for record in train.iter_records():
+        before += 1
+        chunk.append(record)
+        if len(chunk) == DECONTAMINATION_CHUNK:
+            encode(chunk)
+            chunk = []
+    if chunk or not before:
+        encode(chunk)
+    store.close()
+    if not config.decontaminate:
+        return before, {"method": "off", "train_records_removed": 0}, unlearnable
     report = {
-        "method": overlap.method,
-        "ngram": overlap.ngram,
-        "train_records_before": len(train.records),
-        "train_records_removed": removed,
-        "removed_ids": sorted(overlap.train_ids)[:1000],
-        "eval_records_hit": len(overlap.eval_ids),
+        "method": method,
+        "ngram": config.ngram,
+        "train_records_before": before,
+        "train_records_removed": len(removed),
+        "removed_ids": sorted(removed)[:1000],
+        "eval_records_hit": len(eval_hits),
         "eval_records": len(evals),
-        "eval_records_too_short_to_check": overlap.eval_unchecked,
+        "eval_records_too_short_to_check": unchecked,
     }
-    cleaned = RecordSet(
-        train.name, kept, train.origin, train.rows, train.skipped, train.problems, train.notes
-    )
-    return cleaned, report
+    return before, report, unlearnable
 
 
 def train_records(
@@ -92,7 +131,23 @@ def train_records(
     *,
     on_log: Log | None = None,
 ) -> dict[str, Any]:
-    """Train one model on ``train``, evaluate it on every eval set, write ``out_dir``; return the metrics."""
+    """Train one model on ``train``, evaluate it on every eval set, write ``out_dir``; return the metrics.
+
+    ``train`` is read as a stream and its encoded examples go to a memory-mapped scratch store
+    (:mod:`curator.train.store`), deleted at the end: memory does not grow with the training set.
+    """
+    with TokenStore() as store:
+        return _train_records(train, eval_sets, config, out_dir, store, on_log)
+
+
+def _train_records(
+    train: RecordSet,
+    eval_sets: list[RecordSet],
+    config: TrainConfig,
+    out_dir: Path,
+    store: TokenStore,
+    on_log: Log | None,
+) -> dict[str, Any]:
     from curator.train.evaluate import eval_generation, eval_loss, prepare_eval
     from curator.train.loop import Runtime, choose_isolation
     from curator.train.loop import train as run_training
@@ -108,8 +163,9 @@ def train_records(
     torch, transformers = require_torch()
     log = on_log or (lambda _message: None)
     started = time.perf_counter()
-    if not train.records:
-        raise CuratorError(f"{train.name!r} ({train.origin}) is empty: no records to train on")
+    empty = f"{train.name!r} ({train.origin}) is empty: no records to train on"
+    if not train.streamed and not train.records:
+        raise CuratorError(empty)
     device = resolve_device(config.device)
     precision = resolve_precision(config.precision, device)
     attention = resolve_attention(config.attn_implementation, device, precision)
@@ -123,32 +179,21 @@ def train_records(
     loaded.model.to(device)
     encoder = loaded.encoder
 
-    decontamination: dict[str, Any] = {"method": "off", "train_records_removed": 0}
-    if config.decontaminate:
-        train, decontamination = decontaminate(train, eval_sets, config.ngram)
-        if decontamination["train_records_removed"]:
-            log(
-                f"{train.name}: removed {decontamination['train_records_removed']} training records that "
-                f"overlap "
-                f"the eval sets ({decontamination['method']})"
-            )
-        if not train.records:
-            raise CuratorError(
-                f"{train.name!r}: every record overlaps an eval set; nothing is left to train on"
-            )
-
-    examples: list[Encoded] = []
-    unlearnable = 0
-    for record in train.records:
-        example = encoder.encode(record.messages, config.seq_len)
-        if example is None:
-            unlearnable += 1
-        else:
-            examples.append(example)
-    if not examples:
+    read, decontamination, unlearnable = encode_training_set(train, eval_sets, config, encoder, store)
+    if not read:
+        raise CuratorError(empty)
+    if decontamination["train_records_removed"]:
+        log(
+            f"{train.name}: removed {decontamination['train_records_removed']} training records that "
+            f"overlap the eval sets ({decontamination['method']})"
+        )
+    if decontamination["train_records_removed"] == read:
+        raise CuratorError(f"{train.name!r}: every record overlaps an eval set; nothing is left to train on")
+    if not len(store):
         raise CuratorError(
             f"{train.name!r}: no record has an assistant token within seq_len={config.seq_len}"
         )
+    examples = store
     evals = [
         prepare_eval(s, encoder, config.seq_len, config.max_eval_examples, config.max_generate)
         for s in eval_sets
@@ -209,9 +254,10 @@ def train_records(
         "name": train.name,
         "data": {
             **train.summary(),
+            "records": read - decontamination["train_records_removed"],  # the records trained on
             "examples": len(examples),
             "examples_answer_past_seq_len": unlearnable,
-            "truncated_examples": sum(e.truncated for e in examples),
+            "truncated_examples": store.truncated,
         },
         "decontamination": decontamination,
         "model": {**loaded.describe(), "saved_to": model_dir.as_posix() if model_dir else None},
@@ -283,7 +329,7 @@ def validate_run(
     base_dir = base_dir or manifest.recipe.base_dir
     out_dir = out_dir or run_dir / validation.out
     eval_sets = load_eval_sets(validation.eval, base_dir)
-    mixtures = load_mixtures(run_dir, validation.mixtures)
+    mixtures = load_mixtures(run_dir, validation.mixtures, stream=True)
     if any(m.name == "baseline" for m in mixtures) and validation.baseline:
         raise CuratorError(
             "a mixture is named 'baseline', the name of the uncurated baseline; rename the mixture"
