@@ -369,8 +369,32 @@ def test_token_store_holds_examples_on_disk_and_packs_exactly_like_a_list(tmp_pa
             for name in ("input_ids", "targets", "target_bytes", "position_ids", "real"):
                 np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
                 assert getattr(a, name).dtype == getattr(b, name).dtype
+        # Below one layout window, an epoch packs exactly as packing the shuffled examples at once.
+        order = np.random.default_rng([5, 0]).permutation(len(examples))
+        whole = pack([examples[i] for i in order], 256, 0)
+        assert from_store.rows_per_epoch == len(whole)
+        first = next(iter(RowStream(store, config, 0, True)))
+        np.testing.assert_array_equal(first.input_ids, whole.input_ids[:3])
         folder = store.path
     assert not folder.exists()  # the scratch folder goes when training ends
+
+
+def test_epochs_are_laid_out_a_window_at_a_time(monkeypatch) -> None:
+    """Bounded layout memory: first fit runs over windows of the shuffled examples; every example
+    is in exactly one row per epoch, and a row never mixes two windows."""
+    from curator.train import loop
+
+    encoder = ByteChatEncoder()
+    records = load_mixtures(SAMPLE_DATA / "alpaca_5000_slice.json")[0].records
+    examples = [e for e in (encoder.encode(r.messages, 256) for r in records) if e is not None]
+    monkeypatch.setattr(loop, "LAYOUT_WINDOW", 10)
+    stream = loop.RowStream(examples, TrainConfig(seq_len=256, batch_size=1, seed=3), 0, True)
+    rows = list(stream._epoch_rows(0))
+    assert len(rows) == stream.rows_per_epoch
+    assert sorted(i for row in rows for i in row) == list(range(len(examples)))
+    order = np.random.default_rng([3, 0]).permutation(len(examples)).tolist()
+    window = {example: order.index(example) // 10 for example in range(len(examples))}
+    assert all(len({window[i] for i in row}) == 1 for row in rows)
 
 
 def test_training_set_is_streamed_and_decontaminated_chunk_by_chunk(monkeypatch) -> None:

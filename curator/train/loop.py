@@ -134,11 +134,18 @@ class TrainOutcome:
         }
 
 
+# Examples laid out (first fit) at a time. First fit only ever looks at the last MAX_OPEN_ROWS
+# rows, so cutting the epoch into windows changes nothing but the rows open at a window's end, and
+# the layout's Python lists stay bounded whatever the size of the training set.
+LAYOUT_WINDOW = 65_536
+
+
 class RowStream:
     """Endless batches of packed rows; every epoch reshuffles the examples (seed + epoch) and repacks.
 
-    An epoch is a layout (example indices per row, a few bytes per example); rows are built one
-    batch at a time, so memory holds one batch of rows, not an epoch of them.
+    An epoch is laid out (example indices per row) one window of the shuffled examples at a time,
+    and rows are built one batch at a time from the examples (a memory-mapped store in training):
+    memory holds a window's layout and a batch of rows, not an epoch of them.
     """
 
     def __init__(
@@ -154,32 +161,30 @@ class RowStream:
         self.pad_id = pad_id
         self.pack_rows = pack_rows
         self.epoch = 0
-        self._first: list[list[int]] | None = None
-        self._first = self._epoch_layout(0)
-        self.rows_per_epoch = len(self._first)  # later epochs pack to about as many rows
+        # Later epochs pack to about as many rows; counted without keeping the layout.
+        self.rows_per_epoch = sum(1 for _ in self._epoch_rows(0))
         self.rows_served = 0
 
-    def _epoch_layout(self, epoch: int) -> list[list[int]]:
-        if epoch == 0 and self._first is not None:
-            layout, self._first = self._first, None
-            return layout
+    def _epoch_rows(self, epoch: int) -> Iterator[list[int]]:
         order = np.random.default_rng([self.config.seed, epoch]).permutation(len(self.lengths))
-        rows = assign_rows(self.lengths[order].tolist(), self.config.seq_len, self.pack_rows)
-        order_list = order.tolist()
-        return [[order_list[i] for i in row] for row in rows]
+        for start in range(0, len(order), LAYOUT_WINDOW):
+            window = order[start : start + LAYOUT_WINDOW]
+            rows = assign_rows(self.lengths[window].tolist(), self.config.seq_len, self.pack_rows)
+            members = window.tolist()
+            for row in rows:
+                yield [members[i] for i in row]
 
     def __iter__(self) -> Iterator[Rows]:
         size, seq_len = self.config.batch_size, self.config.seq_len
         pending: list[list[int]] = []
         while True:
-            layout = self._epoch_layout(self.epoch)
-            self.epoch += 1
-            for row in layout:
+            for row in self._epoch_rows(self.epoch):
                 pending.append(row)
                 if len(pending) == size:
                     self.rows_served += size
                     yield pack_layout(self.examples, pending, seq_len, self.pad_id)
                     pending = []
+            self.epoch += 1
 
 
 def lr_factor(step: int, steps: int, warmup: int, min_ratio: float) -> float:
