@@ -40,7 +40,9 @@ _CJK = re.compile(
     "[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
 )
 
-# A line that is code rather than prose, outside any fence.
+# A line that is code rather than prose, outside any fence. A line ending in ";" is code only
+# when it holds a code symbol or is one bare word (``break;``): ";" is also the Greek question
+# mark (U+037E folds to it) and ends clauses in prose.
 _CODE_LINE = re.compile(
     r"""^[ \t]*(?:
         (?:def|class)\s+\w+[^\n]*:
@@ -53,7 +55,8 @@ _CODE_LINE = re.compile(
       | \#(?:include|define|ifn?def|endif|pragma)\b[^\n]*
       | (?:SELECT|FROM|WHERE|GROUP\s+BY|ORDER\s+BY|HAVING|LIMIT|(?:LEFT\s+|RIGHT\s+|INNER\s+)?JOIN
           |UNION|VALUES|INSERT\s+INTO|UPDATE|SET|DELETE\s+FROM|CREATE\s+TABLE|ALTER\s+TABLE)\b[^\n]*
-      | [^\n]*(?:;|\{|\}|\)\s*:|=>|->|==|!=|&&|\|\||\+=|::)
+      | [^\n]*(?:\{|\}|\)\s*:|=>|->|==|!=|&&|\|\||\+=|::)
+      | [^\n]*[()\[\]=<>+*/-][^\n]*;|[A-Za-z_]\w*;
       | [}\])][;,)]*
       | (?://|/\*|\*/)[^\n]*
       | <\?php\b[^\n]*

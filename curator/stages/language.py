@@ -2,10 +2,12 @@
 
 Every record is annotated, whatever the policy:
 
-* ``annotations.language`` / ``language_score``: the conversation's language (ISO 639-1; ISO
-  639-3 where no two-letter code exists; ``zh``, never ``zh-cn``) from its user and assistant
-  turns, each turn weighted by its letters; the score is the weighted share of the winner (1.0:
-  every turn confidently in it).
+* ``annotations.language`` / ``language_score``: the record's language (ISO 639-1; ISO 639-3
+  where no two-letter code exists; ``zh``, never ``zh-cn``): the language of its training target,
+  the assistant turns, each weighted by its letters; the score is the weighted share of the
+  winner (1.0: every answer confidently in it). An answer too short to carry a language ("Yes.",
+  "42") lets the user turns decide; an answer long enough whose language is unknown (the
+  detector was unsure) makes the record's language unknown too.
 * ``annotations.extra["language"]``: ``messages`` and ``scores`` (one per turn, system and tool
   turns included; None for a turn without letters), ``user`` and ``assistant`` (each role's
   language), ``mixed``, ``code`` and ``code_share`` (the larger of the assistant turns' and the whole
@@ -20,10 +22,10 @@ Then the policy, in this order:
    gets a language, and ``allowed`` still applies to that language; the unknown-language and
    confidence checks do not.
 2. ``allowed`` / ``min_score`` with the stage's ``action``: reasons ``unknown_language`` (no
-   letters left to detect, only when ``allowed`` or ``min_score`` is set), ``not_allowed``,
-   ``low_confidence``. A mixed record passes ``allowed`` when its user or its assistant
-   language is allowed, and is not held to ``min_score`` (its score is split between two
-   languages): rule 3 decides it.
+   letters left to detect, or a detector too unsure to name one; only when ``allowed`` or
+   ``min_score`` is set), ``not_allowed``, ``low_confidence``. ``allowed`` applies to the record's
+   language, the answers' (an English instruction answered in German is ``de``, so
+   ``allowed: [en]`` removes it); a mixed record is not held to ``min_score``.
 3. ``mixed``: the user turns and the assistant turns are confidently in different languages
    (not counting variants a detector cannot tell apart: hr/bs/sr, id/ms, nb/nn/da, …). Translation
    data is legitimately mixed, so the default is ``tag`` (flag ``<stage>:mixed``); ``drop``
@@ -63,16 +65,22 @@ class CascadeOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     confident: float = Field(
-        default=0.6, ge=0, le=1, description="fastText's answer stands at this probability or more."
+        default=0.8, ge=0, le=1, description="fastText's answer stands at this probability or more."
     )
     confident_group: float = Field(
-        default=0.8,
+        default=0.9,
         ge=0,
         le=1,
         description="…or this, when its answer is one of a confusable group (hr/bs/sr, id/ms, nb/nn/da, …).",
     )
     min_chars: int = Field(
-        default=20, ge=0, description="Shorter text always goes to lingua, however confident fastText is."
+        default=30, ge=0, description="Shorter text always goes to lingua, however confident fastText is."
+    )
+    unknown_below: float = Field(
+        default=0.4,
+        ge=0,
+        le=1,
+        description="A text whose best language scores under this gets none (unknown), not a neighbour's.",
     )
 
 
@@ -104,10 +112,10 @@ class LanguageConfig(StageConfig):
         default=3, ge=1, description="A turn with fewer letters (after preparation) gets no language."
     )
     mixed_min_letters: int = Field(
-        default=20, ge=1, description="Roles with fewer letters than this never make a record mixed."
+        default=10, ge=1, description="Roles with fewer letters than this never make a record mixed."
     )
     mixed_min_score: float = Field(
-        default=0.5, ge=0, le=1, description="Both roles' languages need this score for a record to be mixed."
+        default=0.4, ge=0, le=1, description="Both roles' languages need this score for a record to be mixed."
     )
     max_chars: int = Field(
         default=MAX_DETECT_CHARS, ge=50, description="Longer prepared text is sampled (start, middle, end)."
@@ -193,11 +201,21 @@ class LanguageStage(RecordStage[LanguageConfig]):
         roles = [m.role for m in record.messages]
         letters = [t.letters if v else 0 for t, v in zip(turns, votes, strict=True)]
         found = [_winner(v, n) for v, n in zip(votes, letters, strict=True)]
-        language, score = _vote(votes, letters, roles, _CONVERSATION_ROLES)
         user, user_score = _vote(votes, letters, roles, ("user",))
         assistant, assistant_score = _vote(votes, letters, roles, ("assistant",))
         user_letters = sum(n for n, r in zip(letters, roles, strict=True) if r == "user")
+        answer_letters = [t.letters for t, r in zip(turns, roles, strict=True) if r == "assistant"]
         assistant_letters = sum(n for n, r in zip(letters, roles, strict=True) if r == "assistant")
+        # The record's language is its training target's: the answers', unless they are too short
+        # to carry one (then the prompt decides). An answer long enough but unknown stays unknown.
+        if assistant is not None:
+            language, score = assistant, assistant_score
+        elif sum(answer_letters) >= c.mixed_min_letters:
+            language, score = None, 0.0
+        elif answer_letters:
+            language, score = user, user_score
+        else:  # no answer at all (prompt-only data): the conversation decides
+            language, score = _vote(votes, letters, roles, _CONVERSATION_ROLES)
         mixed = bool(
             user
             and assistant
@@ -269,12 +287,8 @@ class LanguageStage(RecordStage[LanguageConfig]):
         return out
 
     def _allowed(self, language: str, annotation: dict) -> bool:
-        """A mixed record (translation data) is allowed when either side is: ``mixed`` decides."""
-        if self.allowed is None or language in self.allowed:
-            return True
-        return annotation["mixed"] and (
-            annotation["user"] in self.allowed or annotation["assistant"] in self.allowed
-        )
+        """The record's language (its answers') decides; a mixed record's prompt does not."""
+        return self.allowed is None or language in self.allowed
 
 
 def _code_share(turns: list[Prepared], roles: list[str], wanted: tuple[str, ...]) -> float:
