@@ -65,7 +65,7 @@ class CascadeOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     confident: float = Field(
-        default=0.8, ge=0, le=1, description="fastText's answer stands at this probability or more."
+        default=0.6, ge=0, le=1, description="fastText's answer stands at this probability or more."
     )
     confident_group: float = Field(
         default=0.9,
@@ -179,7 +179,8 @@ class LanguageStage(RecordStage[LanguageConfig]):
         # Each turn as one piece of text, or two when it mixes CJK with other scripts; one
         # detection per distinct piece in the whole batch.
         pieces = [
-            [script_pieces(t.text) if t.letters >= c.min_letters else [] for t in turns] for turns in prepared
+            [script_pieces(t.text, weight=t.letters) if t.letters >= c.min_letters else [] for t in turns]
+            for turns in prepared
         ]
         unique: dict[str, int] = {}
         for turns in pieces:
