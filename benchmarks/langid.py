@@ -229,7 +229,7 @@ def speed_table(console: Console, rows: int, repeat: int, names: list[str]) -> d
         "× plain fastText",
         "warm-up CPU-s",
         "lingua used",
-        "answers ≠ en",
+        "records not en (or unknown)",
     ):
         table.add_column(column, justify="right" if column != "what" else "left")
     table.add_row("plain fastText predict loop", f"{len(records) / base:,.0f}", "1.00", "", "", "")

@@ -364,23 +364,21 @@ class LinguaBackend(Backend):
         return detector
 
     def confidences(self, text: str, codes: frozenset[str], low_accuracy: bool) -> list[tuple[str, float]]:
-        """(code, confidence) best first, among ``codes``; empty when lingua has no answer."""
+        """(code, confidence) best first (ties by code), among ``codes``; empty when lingua has no answer.
+
+        Rounded to 9 decimals: lingua sums over hash maps whose order varies between detector
+        instances, so its values differ in the last bits from one process to another, and equal
+        values would otherwise come out in either order (outputs must not depend on the worker).
+        """
         values = self.detector(codes, low_accuracy).compute_language_confidence_values(text)
-        return [(v.language.iso_code_639_1.name.lower(), v.value) for v in values if v.value > 0]
+        pairs = [(v.language.iso_code_639_1.name.lower(), round(v.value, 9)) for v in values]
+        return sorted((pair for pair in pairs if pair[1] > 0), key=lambda pair: (-pair[1], pair[0]))
 
     def _detect(self, texts: Sequence[str]) -> list[Detection]:
         out = []
-        detector = self.detector(self._languages, self.low_accuracy)
         for text in texts:
-            if not text:
-                out.append(NO_ANSWER)
-                continue
-            values = detector.compute_language_confidence_values(text)
-            if not values or values[0].value <= 0:
-                out.append(NO_ANSWER)
-                continue
-            best = values[0]
-            out.append(Detection(best.language.iso_code_639_1.name.lower(), float(best.value), self.name))
+            ranked = self.confidences(text, self._languages, self.low_accuracy) if text else []
+            out.append(Detection(ranked[0][0], ranked[0][1], self.name) if ranked else NO_ANSWER)
         return out
 
 
