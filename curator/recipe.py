@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -18,6 +18,7 @@ from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -31,6 +32,11 @@ from curator.licensing.terms import KNOWN_TERMS, ModelTerms
 from curator.mixtures.config import MixtureConfig
 from curator.stages import AnyStageConfig
 from curator.validation import ValidationConfig
+
+_TEXT_OR_NUMBER: dict[str, Any] = {"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "null"}]}
+_ONE_OR_MANY_TEXTS: dict[str, Any] = {
+    "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}, {"type": "null"}]
+}
 
 
 class SourceConfig(DataFiles):
@@ -54,11 +60,17 @@ class SourceConfig(DataFiles):
     )
     url: str | None = None
     citation: str | None = None
-    version: str | None = Field(default=None, description="Version or revision of the dataset.")
-    collection_date: str | None = Field(
+    # The before-validators below accept more than the field types say (a YAML number as a version, one
+    # language as a string); WithJsonSchema makes the exported schema accept exactly that much too.
+    version: Annotated[str | None, WithJsonSchema(_TEXT_OR_NUMBER)] = Field(
+        default=None, description="Version or revision of the dataset."
+    )
+    collection_date: Annotated[str | None, WithJsonSchema(_TEXT_OR_NUMBER)] = Field(
         default=None, description="When the data was collected, e.g. 2023-04."
     )
-    language: list[str] | None = Field(default=None, description="Languages of the source (ISO 639-1).")
+    language: Annotated[list[str] | None, WithJsonSchema(_ONE_OR_MANY_TEXTS)] = Field(
+        default=None, description="Languages of the source (ISO 639-1): one code or a list."
+    )
     card: str | None = Field(
         default=None,
         description="Dataset card (README.md with YAML front matter, dataset_info.json, or their folder) "

@@ -27,5 +27,7 @@ def render_schemas() -> dict[str, str]:
     for name, model in SCHEMA_FILES.items():
         schema = model.model_json_schema(mode=_MODES.get(name, "validation"))
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        # A stable identifier, so editors and validators can cache and reference the schema by name.
+        schema["$id"] = f"urn:instruct-curator:schema:{name}"
         rendered[name] = json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     return rendered

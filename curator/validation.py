@@ -96,6 +96,12 @@ class EvalSetConfig(DataFiles):
     def _from_string(cls, data: Any) -> Any:
         return {"path": data} if isinstance(data, str) else data
 
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
+        # _from_string accepts a bare path, so the exported schema must too (editors validate with it).
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        return {"anyOf": [{"type": "string", "description": "Path of the eval set."}, schema]}
+
 
 class ValidationConfig(TrainConfig):
     """The recipe's ``validation:``: train one model per mixture and one on the uncurated input."""
