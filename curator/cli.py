@@ -81,15 +81,57 @@ COLUMNS_OPTION = click.option(
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(curator.__version__, prog_name="curator")
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
-def cli(debug: bool) -> None:
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Log lines on stderr as text or one JSON object per line (for log shippers).",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="info",
+    show_default=True,
+)
+def cli(debug: bool, log_format: str, log_level: str) -> None:
     """Curate instruction-tuning data into clean, documented, licence-checked mixtures.
 
     Exit codes: 0 done; 1 validate found bad rows; 2 user error (recipe, input, arguments, run
     folder); 3 the system refused (disk full, permission denied, read-only); 4 internal error;
     130 interrupted.
     """
+    from curator.logs import setup_logging
+
     if debug:
         os.environ["CURATOR_DEBUG"] = "1"
+    setup_logging(log_format, log_level.upper())  # type: ignore[arg-type]
+
+
+PROGRESS_OPTIONS = (
+    click.option(
+        "--progress",
+        "progress_mode",
+        type=click.Choice(["auto", "bars", "log", "off"]),
+        default="auto",
+        show_default=True,
+        help="auto: bars on a terminal, else a log line per stage every --progress-every seconds.",
+    ),
+    click.option(
+        "--progress-every",
+        type=click.FloatRange(min=0),
+        default=5.0,
+        show_default=True,
+        metavar="SECONDS",
+        help="Seconds between progress log lines (headless runs).",
+    ),
+)
+
+
+def progress_options(function: F) -> F:
+    for option in reversed(PROGRESS_OPTIONS):
+        function = option(function)
+    return function
 
 
 @cli.command()
@@ -110,6 +152,7 @@ def cli(debug: bool) -> None:
     help="local: this machine's cores; ray: Ray Data (pip install 'instruct-curator[ray]').",
 )
 @click.option("--ray-address", help="Join this Ray cluster (default: start a local Ray with --workers CPUs).")
+@progress_options
 @user_errors
 def run(
     recipe: Path,
@@ -119,6 +162,8 @@ def run(
     quiet: bool,
     engine: str,
     ray_address: str | None,
+    progress_mode: str,
+    progress_every: float,
 ) -> None:
     """Run RECIPE: read sources, run stages, write kept/removed/rejected records and a manifest."""
     from curator.pipeline import run_recipe
@@ -131,7 +176,9 @@ def run(
         from curator.train.commands import check_validation
 
         check_validation(loaded.recipe.validation, loaded.base_dir)
-    with RunProgress(loaded.recipe, enabled=not quiet) as progress:
+    with RunProgress(
+        loaded.recipe, enabled=not quiet, mode=progress_mode, interval=progress_every  # type: ignore[arg-type]
+    ) as progress:
         result = run_recipe(
             loaded,
             out_dir,
@@ -274,7 +321,10 @@ def train_overrides(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def progress_log(quiet: bool) -> Callable[[str], None]:
-    return (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
+    import logging
+
+    logger = logging.getLogger("curator.train")
+    return (lambda message: None) if quiet else (lambda message: logger.info("%s", message))
 
 
 @cli.command()
@@ -382,6 +432,7 @@ def trace(record_id: str, run_dir: Path, as_json: bool, no_source_row: bool) -> 
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing audit folder.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or summary table.")
+@progress_options
 @user_errors
 def audit(
     inputs: tuple[Path, ...],
@@ -397,6 +448,8 @@ def audit(
     tokenizer: Path | None,
     overwrite: bool,
     quiet: bool,
+    progress_mode: str,
+    progress_every: float,
 ) -> None:
     """Run every annotator over INPUTS in tag mode (nothing removed); write OUT/report.html and .json."""
     from curator.audit import parse_settings, plan_audit, run_audit
@@ -407,7 +460,9 @@ def audit(
     plan = plan_audit(skip, parse_settings(settings))
     spec = SampleSpec.parse(sample, seed) if sample is not None else None
     preview = Recipe.model_validate({"sources": [{"name": "x", "path": "x"}], "stages": plan.stages})
-    with RunProgress(preview, enabled=not quiet) as progress:
+    with RunProgress(
+        preview, enabled=not quiet, mode=progress_mode, interval=progress_every  # type: ignore[arg-type]
+    ) as progress:
         result = run_audit(
             list(inputs),
             out_dir,
