@@ -52,7 +52,7 @@ class AuditPlan:
 
 
 def parse_settings(settings: tuple[str, ...] | list[str]) -> dict[str, dict[str, Any]]:
-    """``["pii.mode=full", "quality.length.max_output_words=4000"]`` → nested options per stage type."""
+    """``["pii.structured_only=false", "length.max_output_words=4000"]`` → nested options per stage type."""
     options: dict[str, dict[str, Any]] = {}
     for setting in settings:
         key, sep, raw = setting.partition("=")

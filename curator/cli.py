@@ -413,7 +413,8 @@ def trace(record_id: str, run_dir: Path, as_json: bool, no_source_row: bool) -> 
     "settings",
     multiple=True,
     metavar="TYPE.KEY=VALUE",
-    help="A stage option, as YAML (repeatable), e.g. pii.mode=full or quality.length.max_output_words=4000.",
+    help="A stage option, as YAML (repeatable), e.g. pii.structured_only=false or "
+    "length.max_output_words=4000.",
 )
 @click.option(
     "--workers", type=click.IntRange(min=1), help="Worker processes (default: CPU cores, at most 8)."

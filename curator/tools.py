@@ -52,6 +52,7 @@ def convert_files(
             f"unknown target format {target!r}; expected record or one of {', '.join(FORMAT_NAMES)}"
         )
     writer_format = get_format(target) if target != "record" else None
+    check_output_name(out_file)
     summary = Summary()
     suffixes = out_file.suffixes
     out_file.parent.mkdir(parents=True, exist_ok=True)
@@ -69,6 +70,25 @@ def convert_files(
                 if row is not None:
                     out.write_line(orjson.dumps(row))
     return summary
+
+
+_JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonlines")
+
+
+def check_output_name(out_file: Path) -> None:
+    """convert writes JSON Lines (optionally .gz/.zst) or Parquet; any other name would mislead a reader."""
+    suffixes = [s.lower() for s in out_file.suffixes]
+    if suffixes[-1:] in ([".gz"], [".zst"]):
+        suffixes = suffixes[:-1]
+    if suffixes[-1:] == [".parquet"] and out_file.suffix.lower() == ".parquet":
+        return
+    if suffixes[-1:] and suffixes[-1] in _JSONL_SUFFIXES:
+        return
+    got = "".join(out_file.suffixes) or "no extension"
+    raise CuratorError(
+        f"--out {out_file}: convert writes JSON Lines (.jsonl, optionally .gz or .zst) or Parquet "
+        f"(.parquet), not {got}"
+    )
 
 
 def _convert(where: str, record: InstructionRecord, target: Format | None, flatten: str, summary: Summary):

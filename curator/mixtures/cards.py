@@ -35,7 +35,11 @@ _SIZE_CATEGORIES = [
 ]
 _FORMAT_COLUMNS = {
     "messages": "`messages` (list of {role, content, name}) — the OpenAI / TRL chat format",
-    "sharegpt": "`conversations` (list of {from, value, name}) — the ShareGPT format",
+    "prompt_completion": "`prompt` (the turns before the last assistant turn) and `completion` (that turn), "
+    "each a list of {role, content, name} — TRL's conversational prompt-completion format (loss on the "
+    "completion only)",
+    "sharegpt": "`conversations` (list of {from, value, name}) — the ShareGPT format (LLaMA-Factory, "
+    "Axolotl; TRL does not read it as conversational: use messages or prompt_completion for TRL)",
     "alpaca": "`instruction`, `input`, `output`, `system`, `history` — the Alpaca / LLaMA-Factory format",
     "record": "`messages`, `provenance`, `annotations` (JSON text), `meta` (JSON text): curator's record",
 }
@@ -77,11 +81,11 @@ def size_category(records: int) -> str:
     return "n>1B"
 
 
-def source_dataset_id(info: SourceInfo) -> str:
+def source_dataset_id(info: SourceInfo) -> str | None:
+    """The Hub id of a source (from a huggingface.co/datasets URL), or None: the Hub's
+    ``source_datasets`` holds dataset ids only; other sources are named in the card's prose."""
     match = _HUB_DATASET.search(info.url or "")
-    if match:
-        return match.group(1)
-    return info.url or info.name
+    return match.group(1) if match else None
 
 
 def card_languages(config: MixtureConfig, summary: dict[str, Any], ctx: RunContext) -> list[str]:
@@ -118,10 +122,19 @@ def front_matter(config: MixtureConfig, summary: dict[str, Any], ctx: RunContext
         data["language"] = languages
     data["size_categories"] = [size_category(summary["records"])]
     data["task_categories"] = list(config.card.task_categories)
-    data["source_datasets"] = sorted({source_dataset_id(ctx.sources[name]) for name in summary["sources"]})
+    hub_ids = {source_dataset_id(ctx.sources[name]) for name in summary["sources"]}
+    if hub_ids - {None}:
+        data["source_datasets"] = sorted(hub_ids - {None})  # type: ignore[type-var]
     data["tags"] = sorted({"curator", "instruction-tuning", *config.card.tags})
     data["configs"] = [{"config_name": "default", "data_files": [{"split": "train", "path": "data/train-*"}]}]
-    data["dataset_info"] = {"features": features_yaml(SCHEMAS[config.format])}
+    data_bytes = sum(int(f.get("bytes", 0)) for f in summary.get("files", []))
+    data["dataset_info"] = {
+        "features": features_yaml(SCHEMAS[config.format]),
+        # as `datasets` reads them; the size is that of the data files (deterministic, unlike Arrow's)
+        "splits": [{"name": "train", "num_bytes": data_bytes, "num_examples": summary["records"]}],
+        "download_size": data_bytes,
+        "dataset_size": data_bytes,
+    }
     return data
 
 

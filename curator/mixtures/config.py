@@ -74,8 +74,11 @@ class MixtureConfig(BaseModel):
         default_factory=list,
         description="Leave out records with a quality flag matching any of these globs, e.g. 'licence:*'.",
     )
-    format: Literal["messages", "sharegpt", "alpaca", "record"] = Field(
-        default="messages", description="Row format of the data files ('record': full InstructionRecords)."
+    format: Literal["messages", "prompt_completion", "sharegpt", "alpaca", "record"] = Field(
+        default="messages",
+        description="Row format of the data files: messages or prompt_completion (TRL conversational: "
+        "prompt = the turns before the last assistant turn, completion = that turn), sharegpt, alpaca, "
+        "or record (full InstructionRecords).",
     )
     file_format: Literal["parquet", "jsonl"] | None = Field(
         default=None, description="Default: the recipe's output.format."

@@ -1,10 +1,11 @@
 """Mixture rows: a kept record written in a training format, with a fixed schema per format.
 
-Training formats (messages, sharegpt, alpaca) go through the format adapters' ``from_record``
-and carry three more columns — ``id`` (the curator record id, for ``curator trace``), ``source``
-and ``license`` — so every row can be traced and attributed. The original row's extra fields
-stay in the run's data/ (or use ``format: record``, which writes the whole InstructionRecord).
-Every row of a format has the same keys and types, so `datasets` loads any number of files.
+Training formats (messages, prompt_completion, sharegpt, alpaca) go through the format adapters'
+``from_record`` and carry three more columns — ``id`` (the curator record id, for ``curator
+trace``), ``source`` and ``license`` — so every row can be traced and attributed. The original
+row's extra fields stay in the run's data/ (or use ``format: record``, which writes the whole
+InstructionRecord). Every row of a format has the same keys and types, so `datasets` loads any
+number of files.
 """
 
 from __future__ import annotations
@@ -23,13 +24,12 @@ from curator.records import InstructionRecord
 _LAYOUT_META = frozenset({"input_chars"})
 _STR = pa.string()
 _TRACE_COLUMNS = [("id", _STR), ("source", _STR), ("license", _STR)]
+_MESSAGES = pa.list_(pa.struct([("role", _STR), ("content", _STR), ("name", _STR)]))
 SCHEMAS: dict[str, pa.Schema] = {
-    "messages": pa.schema(
-        [
-            ("messages", pa.list_(pa.struct([("role", _STR), ("content", _STR), ("name", _STR)]))),
-            *_TRACE_COLUMNS,
-        ]
-    ),
+    "messages": pa.schema([("messages", _MESSAGES), *_TRACE_COLUMNS]),
+    # TRL's conversational prompt-completion: the conversation up to the last assistant turn, and that
+    # turn; TRL trains on the completion only.
+    "prompt_completion": pa.schema([("prompt", _MESSAGES), ("completion", _MESSAGES), *_TRACE_COLUMNS]),
     "sharegpt": pa.schema(
         [
             ("conversations", pa.list_(pa.struct([("from", _STR), ("value", _STR), ("name", _STR)]))),
@@ -67,20 +67,26 @@ def to_row(record_data: dict[str, Any], fmt: str, flatten: str, mixture: str) ->
         }
     )
     record, provenance = bare, bare.provenance
+    adapter = "messages" if fmt == "prompt_completion" else fmt
     try:
-        written = get_format(fmt).from_record(bare, flatten=flatten)
+        written = get_format(adapter).from_record(bare, flatten=flatten)
     except ConversionError as exc:
         raise CuratorError(
             f"mixture {mixture!r}: record {record.id} (source {provenance.source}) cannot be written as "
             f"{fmt}: {exc}; set `flatten: concat` or `flatten: last_turn` on the mixture, or another format"
         ) from None
-    if fmt == "messages":
-        row: dict[str, Any] = {
-            "messages": [
-                {"role": t["role"], "content": t["content"], "name": t.get("name")}
-                for t in written["messages"]
-            ]
-        }
+    if fmt in ("messages", "prompt_completion"):
+        turns = [
+            {"role": t["role"], "content": t["content"], "name": t.get("name")} for t in written["messages"]
+        ]
+        row: dict[str, Any] = {"messages": turns}
+        if fmt == "prompt_completion":
+            if turns[-1]["role"] != "assistant":
+                raise CuratorError(
+                    f"mixture {mixture!r}: record {record.id} (source {provenance.source}) ends with a "
+                    f"{turns[-1]['role']} turn, so it has no completion; use format: messages"
+                )
+            row = {"prompt": turns[:-1], "completion": turns[-1:]}
     elif fmt == "sharegpt":
         turns = [
             {"from": t["from"], "value": t["value"], "name": t.get("name")} for t in written["conversations"]
