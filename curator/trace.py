@@ -18,6 +18,7 @@ import orjson
 
 from curator.errors import CuratorError
 from curator.io import iter_rows, open_binary_reader
+from curator.removed import removed_detail
 from curator.run import Manifest, RunFolder
 from curator.run.manifest import StageEntry
 
@@ -132,7 +133,7 @@ def trace_record(record_id: str, run_dir: Path, *, source_row: bool = True) -> d
                     "line": line,
                     "stage": row["stage"],
                     "reason": row["reason"],
-                    "detail": row.get("detail"),
+                    "detail": removed_detail(row),
                     "record": row["record"],
                 }
             )

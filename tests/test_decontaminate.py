@@ -16,6 +16,7 @@ from curator.formats import get_format
 from curator.pipeline import run_recipe
 from curator.recipe import load_recipe
 from curator.records import InstructionRecord
+from curator.removed import removed_detail
 from curator.report.builder import build_report
 from curator.report.duplicates import ContaminationSection, DuplicatesSection
 from curator.stage_inputs import setup_context
@@ -135,7 +136,7 @@ def test_stage_in_a_recipe_reads_eval_sets_in_any_format_relative_to_the_recipe(
     assert manifest["conservation"]["holds"]
     removed = read_jsonl(tmp_path / "run" / "removed" / "decontaminate.jsonl")
     assert [entry["record"]["provenance"]["row"] for entry in removed] == [100, 101]
-    first, second = (entry["detail"] for entry in removed)
+    first, second = (removed_detail(entry) for entry in removed)
     assert all(entry["reason"] == "eval_overlap" for entry in removed)
     assert first["eval_hits"] == [{"eval_set": "first60", "id": first["eval_hits"][0]["id"], "row": 5}]
     assert second["eval_hits"] == [{"eval_set": "rest", "id": "user_oriented_task_75", "row": 15}]

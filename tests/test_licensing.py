@@ -25,6 +25,7 @@ from curator.licensing.policy import DEFAULT_RULES
 from curator.licensing.spdx import alternatives, hub_license_id
 from curator.pipeline import run_recipe
 from curator.recipe import load_recipe, parse_recipe
+from curator.removed import removed_detail
 
 
 @pytest.mark.parametrize(
@@ -227,7 +228,7 @@ def test_licence_stage_on_real_data_commercial_and_research(tmp_path: Path) -> N
     assert commercial["stages"][0]["removed_by_reason"] == {"non_commercial": 298}
     removed = read_jsonl(tmp_path / "commercial" / "run" / "removed" / "licence.jsonl")
     assert {r["record"]["provenance"]["source"] for r in removed} == {"alpaca"}
-    assert removed[0]["detail"]["license"] == "CC-BY-NC-4.0"
+    assert removed_detail(removed[0])["license"] == "CC-BY-NC-4.0"
     assert commercial["licences"]["sources"]["alpaca"]["verdict"] == "excluded"
     assert commercial["licences"]["kept"]["license"] == "CC-BY-SA-3.0"
     fate = commercial["sources"]["alpaca"]

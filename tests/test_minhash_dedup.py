@@ -29,6 +29,7 @@ from curator.formats import get_format
 from curator.pipeline import run_recipe
 from curator.recipe import load_recipe, parse_recipe
 from curator.records import InstructionRecord
+from curator.removed import removed_detail
 from curator.stages import build_stage
 from curator.stages.minhash_dedup import MinHashDedup, MinHashDedupConfig, record_texts
 
@@ -414,9 +415,10 @@ def test_same_output_for_any_shard_size_and_worker_count(tmp_path: Path) -> None
     removed = read_jsonl(runs[0] / "removed" / "minhash_dedup.jsonl")
     for entry in removed:
         assert entry["reason"] == "near_duplicate"
-        assert entry["detail"]["duplicate_of"] in kept
-        assert entry["record"]["annotations"]["duplicate"]["cluster_id"] == entry["detail"]["duplicate_of"]
-        assert 0 < entry["detail"]["similarity"] <= 1
+        assert removed_detail(entry)["duplicate_of"] in kept
+        duplicate_of = removed_detail(entry)["duplicate_of"]
+        assert entry["record"]["annotations"]["duplicate"]["cluster_id"] == duplicate_of
+        assert 0 < removed_detail(entry)["similarity"] <= 1
 
 
 def test_duplicates_report_section_shows_rate_histogram_and_largest_clusters(tmp_path: Path) -> None:

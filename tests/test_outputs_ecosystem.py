@@ -20,7 +20,7 @@ HUB_ID = re.compile(r"^[\w.-]+(/[\w.-]+)?$")
 @pytest.fixture(scope="module")
 def mixtures_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     folder = tmp_path_factory.mktemp("formats")
-    recipe = light_sample_recipe(folder)
+    recipe = light_sample_recipe(folder, keep=("length", "quality", "exact_dedup", "licence"))
     data = yaml.safe_load(recipe.read_text(encoding="utf-8"))
     weights = {"alpaca_52k": 0.5, "dolly_open_qa": 0.3, "messy_chat": 0.2}
     data["mixtures"] = [
@@ -101,6 +101,22 @@ def test_dataset_cards_are_accepted_by_huggingface_hub(mixtures_run) -> None:
         splits = meta["dataset_info"]["splits"]
         data_bytes = sum(f.stat().st_size for f in (folder / "data").iterdir())
         assert splits == [{"name": "train", "num_bytes": data_bytes, "num_examples": mixture["records"]}]
+
+
+def test_removed_files_load_together_with_datasets(mixtures_run) -> None:
+    from datasets import load_dataset
+
+    from curator.removed import removed_detail
+
+    run_dir, manifest = mixtures_run
+    files = sorted((run_dir / "removed").glob("*.jsonl"))
+    assert len(files) >= 3  # length, quality, exact_dedup: three shapes of detail
+    rows = load_dataset("json", data_files=str(run_dir / "removed" / "*.jsonl"), split="train")
+    assert rows.column_names == ["stage", "reason", "detail", "record"]
+    assert len(rows) == manifest["counts"]["removed"]
+    details = {row["stage"]: removed_detail(row) for row in rows}
+    assert set(details["exact_dedup"]) == {"duplicate_of", "similarity"}
+    assert "check" in details["quality"]
 
 
 def test_convert_refuses_an_extension_that_does_not_match_its_output(tmp_path: Path) -> None:

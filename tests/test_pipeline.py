@@ -12,6 +12,7 @@ from conftest import SAMPLE_DATA, read_jsonl, run_files, write_recipe
 from curator.errors import CuratorError, InputError
 from curator.pipeline import run_recipe
 from curator.recipe import load_recipe
+from curator.removed import removed_detail
 
 
 def alpaca(instruction: str, output: object = "An answer.", **extra: object) -> bytes:
@@ -107,8 +108,9 @@ def test_sample_recipe_accounts_for_every_row(sample_run) -> None:
     removed = read_jsonl(run / "removed" / "exact_dedup.jsonl")
     kept_ids = {json.loads(line)["id"] for line in _data_lines(run)}
     for entry in removed:
-        assert entry["detail"]["duplicate_of"] in kept_ids
-        assert entry["record"]["annotations"]["duplicate"]["duplicate_of"] == entry["detail"]["duplicate_of"]
+        assert removed_detail(entry)["duplicate_of"] in kept_ids
+        duplicate_of = removed_detail(entry)["duplicate_of"]
+        assert entry["record"]["annotations"]["duplicate"]["duplicate_of"] == duplicate_of
     formats = {item["source"]: item["format"] for item in manifest["inputs"]}
     assert formats == {
         "alpaca_52k": "alpaca",

@@ -13,6 +13,7 @@ from curator.cli import cli
 from curator.errors import CuratorError
 from curator.pipeline import run_recipe
 from curator.recipe import load_recipe
+from curator.removed import removed_detail
 from curator.trace import format_trace, trace_record
 
 
@@ -65,7 +66,7 @@ def test_trace_of_a_removed_record_names_stage_reason_and_unreached_stages(sampl
     assert set(statuses[:at]) <= {"passed", "flagged"} and set(statuses[at + 1 :]) == {"not reached"}
     assert "licence" in names[at + 1 :]
     assert all(info["copies"] == 0 for info in found["mixtures"].values())
-    kept = trace_record(removal["detail"]["duplicate_of"], sample_run)
+    kept = trace_record(removed_detail(removal)["duplicate_of"], sample_run)
     assert kept["fate"] == "kept"
 
 

@@ -16,6 +16,7 @@ import orjson
 
 from curator.io import JsonlWriter
 from curator.records import InstructionRecord
+from curator.removed import removed_entry
 from curator.stages import StageResult
 
 Scrub = Callable[[list[InstructionRecord]], list[InstructionRecord]]
@@ -76,14 +77,7 @@ def account(
         with JsonlWriter(removed_file(), durable=False) as out:
             for removal, record in zip(result.removed, removed, strict=True):
                 stats.reasons[removal.reason] += 1
-                out.write_line(
-                    orjson.dumps(
-                        {
-                            "stage": stage_name,
-                            "reason": removal.reason,
-                            "detail": removal.detail,
-                            "record": record.model_dump(mode="json"),
-                        }
-                    )
-                )
+                data = record.model_dump(mode="json")
+                entry = removed_entry(stage_name, removal.reason, removal.detail, data)
+                out.write_line(orjson.dumps(entry))
     assert records_in == len(result.kept) + len(result.removed), f"stage {stage_name} lost records"

@@ -22,6 +22,7 @@ import orjson
 import curator
 from curator.io import write_bytes_atomic
 from curator.records import InstructionRecord
+from curator.removed import removed_detail
 from curator.report.base import Outcome, ReportSection, SectionResult
 from curator.report.registry import section_classes
 from curator.run import Manifest, RunFolder
@@ -78,7 +79,7 @@ def iter_run_records(run_dir: Path, manifest: Manifest) -> Iterator[tuple[Instru
         yield record, _KEPT
     for entry in folder.iter_removed(manifest):
         outcome = Outcome(
-            fate="removed", stage=entry.get("stage"), reason=entry.get("reason"), detail=entry.get("detail")
+            fate="removed", stage=entry.get("stage"), reason=entry.get("reason"), detail=removed_detail(entry)
         )
         yield InstructionRecord.model_validate(entry["record"]), outcome
 
