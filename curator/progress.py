@@ -250,8 +250,10 @@ def summary_lines(manifest: Manifest) -> list[str]:
         licence = mixture.licence
         terms = licence.license or f"no single licence ({licence.expression or 'unknown'})"
         errors = sum(c.level == "error" for c in licence.conflicts or [])
+        tokenizer = (mixture.model_extra or {}).get("tokenizer", "whitespace")
+        unit = "whitespace words" if tokenizer == "whitespace" else "tokens"  # the fallback says so
         lines.append(
-            f"mixture {name}: {mixture.records:,} records, {mixture.tokens:,} tokens, {terms}"
+            f"mixture {name}: {mixture.records:,} records, {mixture.tokens:,} {unit}, {terms}"
             + (f", {errors} licence error(s)" if errors else "")
             + f" → {mixture.path}/"
         )

@@ -60,8 +60,9 @@ class MixtureConfig(BaseModel):
     unit: Literal["records", "tokens"] = "records"
     tokenizer: str = Field(
         default="whitespace",
-        description="'whitespace' (words), or a local tokenizer folder (relative to the recipe); "
-        "never downloads.",
+        description="'whitespace' (words), or the model's tokenizer: a local folder or tokenizer.json file "
+        "(relative to the recipe) or a model id already in the Hugging Face cache. Tokens are counted as "
+        "the trainer sees them (chat template applied); never downloads.",
     )
     max_epochs: float = Field(
         default=4.0,

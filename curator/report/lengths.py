@@ -25,6 +25,9 @@ class LengthsSection(ReportSection):
             name: Distribution()
             for name in ("prompt_words", "output_words", "prompt_chars", "output_chars", "turns")
         }
+        # Tokens as the trainer sees them, when a length stage counted them (curator.tokens).
+        self.tokens = {"total": Distribution(), "assistant": Distribution()}
+        self.token_units: set[str] = set()
 
     def add(self, record: InstructionRecord, outcome: Outcome) -> None:
         if outcome.fate != "kept":
@@ -48,6 +51,11 @@ class LengthsSection(ReportSection):
         m["prompt_chars"].add(prompt_chars)
         m["output_chars"].add(output_chars)
         m["turns"].add(turns)
+        counted = record.annotations.extra.get("tokens")
+        if isinstance(counted, dict) and "total" in counted:
+            self.tokens["total"].add(int(counted["total"]))
+            self.tokens["assistant"].add(int(counted.get("assistant", 0)))
+            self.token_units.add(str(counted.get("unit", "?")))
 
     def result(self) -> SectionResult:
         m = self.metrics
@@ -81,6 +89,17 @@ class LengthsSection(ReportSection):
                     x_label="turns" if name == "turns" else name.split("_")[1],
                 )
             )
+        if self.tokens["total"].n:
+            unit = ", ".join(sorted(self.token_units))
+            unit = "whitespace words" if unit == "whitespace" else f"{unit} tokens, chat template applied"
+            section.summary["tokens_unit"] = unit
+            section.summary["tokens_total_median"] = self.tokens["total"].quantile(0.5)
+            for kind, title in (("total", "Tokens per conversation"), ("assistant", "Assistant tokens")):
+                bins, counts = self.tokens[kind].binned()
+                section.charts.append(
+                    Chart(title=f"{title} ({unit})", kind="histogram", labels=bins, values=counts,
+                          x_label="tokens")
+                )
         section.tables.append(
             Table(
                 title="Length statistics of the kept records",
