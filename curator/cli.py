@@ -137,7 +137,10 @@ def progress_options(function: F) -> F:
 @cli.command()
 @click.argument("recipe", type=click.Path(path_type=Path))
 @click.option(
-    "--out", "out_dir", type=click.Path(path_type=Path), help="Run folder (default: runs/<recipe name>)."
+    "--out",
+    "out_dir",
+    help="Run folder (default: runs/<recipe name>), or a URL on an object store (s3://bucket/prefix, gs://, "
+    "az://): built locally, then published with manifest.json last.",
 )
 @click.option(
     "--workers", type=click.IntRange(min=1), help="Worker processes (default: the recipe's run.workers)."
@@ -156,7 +159,7 @@ def progress_options(function: F) -> F:
 @user_errors
 def run(
     recipe: Path,
-    out_dir: Path | None,
+    out_dir: str | None,
     workers: int | None,
     overwrite: bool,
     quiet: bool,
@@ -166,12 +169,15 @@ def run(
     progress_every: float,
 ) -> None:
     """Run RECIPE: read sources, run stages, write kept/removed/rejected records and a manifest."""
-    from curator.pipeline import run_recipe
+    from curator.io.remote import is_url
     from curator.progress import RunProgress, print_summary
+    from curator.publish import run_recipe_to
     from curator.recipe import load_recipe
 
     loaded = load_recipe(recipe)
-    out_dir = out_dir or Path("runs") / loaded.recipe.name
+    target = out_dir or str(Path("runs") / loaded.recipe.name)
+    if is_url(target) and loaded.recipe.validation is not None:
+        raise CuratorError("validation: needs a local --out (it trains on the run folder's files)")
     if loaded.recipe.validation is not None:  # its model and eval sets are checked before the run
         from curator.train.commands import check_validation
 
@@ -179,9 +185,9 @@ def run(
     with RunProgress(
         loaded.recipe, enabled=not quiet, mode=progress_mode, interval=progress_every  # type: ignore[arg-type]
     ) as progress:
-        result = run_recipe(
+        result = run_recipe_to(
             loaded,
-            out_dir,
+            target,
             workers=workers,
             overwrite=overwrite,
             on_report=progress.on_report,
@@ -189,8 +195,11 @@ def run(
             engine=engine,
             ray_address=ray_address,
         )
+    out_dir = result.out_dir
     if not quiet:
         print_summary(result.run, out_dir)
+        if is_url(target):
+            click.echo(f"published: {target.rstrip('/')}/ (manifest.json last; local copy {out_dir})")
         from curator.progress import summary_lines
 
         for line in summary_lines(result.run):  # licence conflicts, mixtures

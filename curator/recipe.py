@@ -149,11 +149,32 @@ class Recipe(BaseModel):
     )
     output: OutputConfig = Field(default_factory=OutputConfig)
     run: RunConfig = Field(default_factory=RunConfig)
+    storage_options: dict[str, Any] | None = Field(
+        default=None,
+        exclude=True,  # may hold credentials: never written to the manifest or a resolved recipe
+        repr=False,
+        description="fsspec options for remote sources and a remote --out (overridden per source); "
+        "default: the standard environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL).",
+    )
     validation: ValidationConfig | None = Field(
         default=None,
         description="Train a small model on each mixture and on the uncurated input, evaluate them on "
         "held-out sets and rank them (scorecard in <run>/validation/); needs the train extra.",
     )
+
+    @model_validator(mode="after")
+    def _default_storage_options(self) -> Recipe:
+        # The recipe's storage_options reach every remote path it names that has none of its own.
+        if self.storage_options:
+            from curator.stages.decontaminate import DecontaminateConfig
+
+            for source in self.sources:
+                source.storage_options = source.storage_options or self.storage_options
+            for stage in self.stages:
+                if isinstance(stage, DecontaminateConfig):
+                    for eval_set in stage.evals:
+                        eval_set.storage_options = eval_set.storage_options or self.storage_options
+        return self
 
     @model_validator(mode="after")
     def _unique_names(self) -> Recipe:

@@ -8,6 +8,8 @@ source's (any format, ``columns:``, ``format: auto``); rows that are not records
 
 from __future__ import annotations
 
+from typing import Any
+
 from curator.errors import InputError
 from curator.ingest import read_records
 from curator.io import check_readable, expand_paths
@@ -15,12 +17,16 @@ from curator.records import InstructionRecord
 from curator.stages.base import InputRecords, SetupContext, StageConfig, StageInput
 
 
+def _options(spec: StageInput) -> dict[str, Any] | None:
+    return spec.files.storage_options
+
+
 def check_stage_inputs(config: StageConfig) -> None:
     """InputError naming the stage and the input if one of its files is missing or unreadable."""
     for spec in config.input_files():
         for pattern in spec.paths:
             try:
-                for path in expand_paths(pattern, spec.base_dir):
+                for path in expand_paths(pattern, spec.base_dir, _options(spec)):
                     check_readable(path)
             except InputError as exc:
                 raise InputError(f"stage {config.stage_name!r}: {spec.what} {spec.name!r}: {exc}") from None

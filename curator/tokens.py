@@ -1,7 +1,8 @@
 """Token counts as the trainer sees them: the model's tokenizer, its chat template applied.
 
 ``tokenizer:`` in a recipe names a local Hugging Face tokenizer folder, a ``tokenizer.json`` file,
-or a model id already in the local Hugging Face cache (nothing is downloaded). Each record is
+a remote copy of either (s3://, gs://, hf://, https://: fetched once into curator's cache), or a
+model id already in the local Hugging Face cache (a model id is never downloaded). Each record is
 encoded exactly as ``curator train`` encodes it (``curator.train.chat.HFChatEncoder``: the
 tokenizer's chat template, or the default template when it has none), giving two counts:
 ``total`` (every token of the rendered conversation) and ``assistant`` (the tokens a trainer
@@ -110,7 +111,9 @@ def load_tokenizer(spec: str, base_dir: Path) -> Any:
             f"tokenizer {spec!r} needs transformers: pip install 'instruct-curator[train]' "
             f"(or leave tokenizer out to count whitespace words)"
         ) from None
-    path = _local_path(spec, base_dir)
+    from curator.io.remote import fetch, is_url
+
+    path = fetch(spec)[0] if is_url(spec) else _local_path(spec, base_dir)  # s3://, hf://, https://: cached
     try:
         bare = (path / "tokenizer.json").is_file() and not (path / "tokenizer_config.json").is_file()
         if path.is_dir() and bare:

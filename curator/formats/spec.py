@@ -6,7 +6,7 @@ same way, so they share this model (and :func:`curator.ingest.read_records` read
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,6 +31,14 @@ class DataFiles(BaseModel):
     )
     columns: dict[str, str] = Field(
         default_factory=dict, description="Rename fields before adapting: {source_field: canonical_field}"
+    )
+    storage_options: dict[str, Any] | None = Field(
+        default=None,
+        exclude=True,  # may hold credentials: never written to the manifest or a resolved recipe
+        repr=False,
+        description="fsspec options for a remote path (s3://, gs://, az://, hf://, https://), e.g. "
+        "{client_kwargs: {endpoint_url: ...}}; default: the recipe's storage_options, then the standard "
+        "environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL, ...).",
     )
 
     @property

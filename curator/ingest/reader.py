@@ -23,6 +23,7 @@ from curator.formats import Format, get_format
 from curator.formats.spec import DataFiles
 from curator.ingest.rows import adapt_row, detect_file_format, location, rejection
 from curator.io import RawRow, check_readable, display_path, expand_paths, iter_rows
+from curator.io.remote import remote_name
 from curator.licensing.spdx import with_row_license
 from curator.records import InstructionRecord
 
@@ -31,8 +32,9 @@ Display = Callable[[Path, Path], str]
 
 
 def relative_display(path: Path, base_dir: Path) -> str:
-    """Relative to the base folder, even when that needs ``..`` (what a run's provenance records)."""
-    return os.path.relpath(path, base_dir)
+    """Relative to the base folder, even when that needs ``..`` (what a run's provenance records);
+    the URL for a file fetched from remote storage (so record ids do not depend on the cache)."""
+    return remote_name(path) or os.path.relpath(path, base_dir)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +74,7 @@ def resolve_files(
     paths: list[Path] = []
     for pattern in spec.paths:
         try:
-            paths.extend(expand_paths(pattern, base_dir))
+            paths.extend(expand_paths(pattern, base_dir, spec.storage_options))
         except InputError as exc:
             raise labelled(exc) from None
     resolved = []

@@ -11,13 +11,14 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import orjson
 import zstandard
 
 from curator.errors import InputError
 from curator.io.compression import detect_compression, read_head, strip_compression_suffix
+from curator.io.remote import fetch, is_url, remote_name
 
 InputFormat = Literal["jsonl", "json", "parquet", "csv", "tsv", "datasets"]
 
@@ -57,6 +58,9 @@ def display_path(path: Path, base_dir: Path) -> str:
     recipe's folder happens to live.
     """
     # abspath, not resolve: a symlinked input keeps the name the recipe gave it.
+    url = remote_name(Path(path))
+    if url is not None:  # a cached remote file: provenance (and so record ids) name the URL
+        return url
     absolute = Path(os.path.abspath(path))
     try:
         return absolute.relative_to(os.path.abspath(base_dir)).as_posix()
@@ -64,13 +68,18 @@ def display_path(path: Path, base_dir: Path) -> str:
         return str(absolute)
 
 
-def expand_paths(pattern: str | Path, base_dir: Path) -> list[Path]:
+def expand_paths(
+    pattern: str | Path, base_dir: Path, storage_options: dict[str, Any] | None = None
+) -> list[Path]:
     """The inputs a recipe's path or glob names, sorted by path components.
 
     Relative patterns resolve against ``base_dir`` (the recipe's folder); ``**`` matches any depth.
     A glob keeps files and datasets folders, drops other folders and the files inside datasets
-    folders, and keeps files of unsupported types so that ``check_readable`` names them.
+    folders, and keeps files of unsupported types so that ``check_readable`` names them. A URL
+    (s3://, gs://, hf://, https://, …) is fetched into the local cache (``curator.io.remote``).
     """
+    if is_url(pattern):
+        return fetch(str(pattern), storage_options)
     text = os.path.expanduser(str(pattern))
     full = Path(text) if os.path.isabs(text) else Path(base_dir) / text
     if full.exists() or not _GLOB_CHARS.search(text):  # a literal name wins, even one with '[' in it
