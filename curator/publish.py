@@ -14,7 +14,7 @@ from typing import Any
 
 from curator.errors import CuratorError
 from curator.io.remote import is_url, publish, remote_run_exists, staging_dir
-from curator.pipeline import RunResult, run_recipe
+from curator.pipeline import RunResult
 from curator.recipe import LoadedRecipe
 from curator.run import RunFolder
 
@@ -22,7 +22,7 @@ from curator.run import RunFolder
 def run_recipe_to(loaded: LoadedRecipe, out: str | Path, overwrite: bool = False, **kwargs: Any) -> RunResult:
     """``run_recipe`` into a local folder or a URL; ``RunResult.out_dir`` is where the files are locally."""
     if not is_url(out):
-        return run_recipe(loaded, Path(out), overwrite=overwrite, **kwargs)
+        return pipeline.run_recipe(loaded, Path(out), overwrite=overwrite, **kwargs)
     url = str(out).rstrip("/")
     options = loaded.recipe.storage_options
     if not overwrite and remote_run_exists(url, options):
@@ -36,6 +36,6 @@ def run_recipe_to(loaded: LoadedRecipe, out: str | Path, overwrite: bool = False
     if folder.manifest_path.is_file():
         result = RunResult(local, folder.read_manifest())
     else:
-        result = run_recipe(loaded, local, overwrite=overwrite and local.exists(), **kwargs)
+        result = pipeline.run_recipe(loaded, local, overwrite=overwrite and local.exists(), **kwargs)
     publish(local, url, options)
     return result
