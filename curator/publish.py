@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from curator import pipeline
 from curator.errors import CuratorError
 from curator.io.remote import is_url, publish, remote_run_exists, staging_dir
 from curator.pipeline import RunResult
