@@ -178,3 +178,33 @@ def test_a_missing_remote_input_is_one_error_line(s3, tmp_path: Path) -> None:
     done = curator("run", "recipe.yaml", "--out", "run", cwd=tmp_path, env={**os.environ, **s3})
     assert done.returncode == 2
     assert done.stderr.strip() == "error: source 'a': no file matches 's3://inputs/nothing/*.jsonl'"
+
+
+def test_an_https_style_url_input_over_a_local_http_server(tmp_path: Path) -> None:
+    """http(s):// inputs go through fsspec's HTTP filesystem (served here by http.server)."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(SAMPLE_DATA))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/dolly_open_qa_text.jsonl"
+        (tmp_path / "recipe.yaml").write_text(
+            f"sources:\n  - {{name: d, path: '{url}', format: text, license: CC-BY-SA-3.0}}\n"
+            "stages:\n  - type: length\n",
+            encoding="utf-8",
+        )
+        env = {**os.environ, "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1",
+               "CURATOR_CACHE": str(tmp_path / "cache")}
+        done = curator("run", "recipe.yaml", "--out", "run", "-q", cwd=tmp_path, env=env)
+        assert done.returncode == 0, done.stderr
+        manifest = json.loads((tmp_path / "run" / "manifest.json").read_text(encoding="utf-8"))
+        assert manifest["counts"]["input_rows"] == len(
+            (SAMPLE_DATA / "dolly_open_qa_text.jsonl").read_text(encoding="utf-8").splitlines())
+        first = json.loads((tmp_path / "run" / "data" / "part-00000.jsonl").open().readline())
+        assert first["provenance"]["file"] == url
+    finally:
+        server.shutdown()
