@@ -4,7 +4,7 @@ The Python API (see ``curator.api`` and the README's "Python API" section)::
 
     import curator
 
-    result = curator.run("sample_data/recipe.yaml", "runs/sample")
+    result = curator.run_recipe("sample_data/recipe.yaml", "runs/sample")
     records = curator.read_records("sample_data/messy_chat.jsonl")
     out = curator.apply(records, [{"type": "length"}, {"type": "exact_dedup"}])
 
@@ -23,7 +23,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
 if TYPE_CHECKING:
-    from curator.api import Applied, Removed, apply, read_records, recipe_from_dict, run
+    from curator.api import Applied, Removed, apply, read_records, recipe_from_dict, run_recipe
     from curator.errors import CuratorError
     from curator.pipeline import RunResult
     from curator.recipe import LoadedRecipe, Recipe, load_recipe
@@ -36,7 +36,7 @@ _EXPORTS = {
     "apply": "curator.api",
     "read_records": "curator.api",
     "recipe_from_dict": "curator.api",
-    "run": "curator.api",
+    "run_recipe": "curator.api",
     "CuratorError": "curator.errors",
     "RunResult": "curator.pipeline",
     "LoadedRecipe": "curator.recipe",
@@ -65,7 +65,7 @@ __all__ = [
     "load_recipe",
     "read_records",
     "recipe_from_dict",
-    "run",
+    "run_recipe",
 ]
 
 

@@ -3,7 +3,7 @@
     import curator
 
     recipe = curator.load_recipe("sample_data/recipe.yaml")     # or curator.recipe_from_dict({...})
-    result = curator.run(recipe, "runs/sample")                  # a RunResult with the manifest
+    result = curator.run_recipe(recipe, "runs/sample")           # a RunResult with the manifest
     records = curator.read_records("sample_data/*.jsonl")        # any supported file or glob
     out = curator.apply(records, [{"type": "length"}, {"type": "exact_dedup"}])
     out.kept, out.removed                                        # records; (record, stage, reason, detail)
@@ -23,11 +23,12 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from curator import pipeline
 from curator.errors import CuratorError
 from curator.formats import get_format
 from curator.ingest import adapt_row, detect_file_format
 from curator.io import check_readable, display_path, expand_paths, iter_rows
-from curator.pipeline import RunResult, run_recipe
+from curator.pipeline import RunResult
 from curator.recipe import LoadedRecipe, load_recipe
 from curator.records import InstructionRecord
 from curator.stages import AnyStageConfig, GlobalStage, Stage, StageConfig, build_stage
@@ -39,7 +40,7 @@ __all__ = [
     "load_recipe",
     "read_records",
     "recipe_from_dict",
-    "run",
+    "run_recipe",
 ]
 
 _STAGE_CONFIG: TypeAdapter[Any] = TypeAdapter(AnyStageConfig)
@@ -61,7 +62,7 @@ def recipe_from_dict(data: Mapping[str, Any], base_dir: str | Path = ".") -> Loa
     )
 
 
-def run(
+def run_recipe(
     recipe: LoadedRecipe | str | Path | Mapping[str, Any],
     out: str | Path,
     *,
@@ -78,7 +79,7 @@ def run(
     elif not isinstance(recipe, LoadedRecipe):
         recipe = recipe_from_dict(recipe)
     if isinstance(out, Path) or "://" not in str(out):
-        return run_recipe(recipe, Path(out), workers=workers, overwrite=overwrite, engine=engine)
+        return pipeline.run_recipe(recipe, Path(out), workers=workers, overwrite=overwrite, engine=engine)
     return run_recipe_to(recipe, str(out), overwrite=overwrite, workers=workers, engine=engine)
 
 

@@ -30,7 +30,7 @@ def main(out: Path) -> None:
         },
         base_dir=SAMPLE,
     )
-    result = curator.run(recipe, out / "run", overwrite=True)
+    result = curator.run_recipe(recipe, out / "run", overwrite=True)
     counts = result.manifest["counts"]
     print(f"run: {counts['input_rows']} rows = {counts['kept']} kept + {counts['removed']} removed "
           f"+ {counts['rejected']} rejected → {result.out_dir}")

@@ -112,14 +112,15 @@ def test_mixture_budget_in_chat_template_tokens(tmp_path: Path, tokenizer_folder
          "format": "messages", "file_format": "jsonl"},
     ]
     recipe.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    manifest = run_recipe(load_recipe(recipe), tmp_path / "run").manifest
+    result = run_recipe(load_recipe(recipe), tmp_path / "run")
+    manifest = result.manifest
     rows = [json.loads(line) for p in sorted((tmp_path / "run" / "mixtures" / "tok" / "data").glob("*"))
             for line in p.open()]
     counter = make_counter(str(tokenizer_folder), Path("/"))
     counted = sum(c.total for c in counter.counts(rows))
     assert counted == manifest["mixtures"]["tok"]["tokens"]
     assert abs(counted - 5000) < 300
-    lines = summary_lines(manifest)
+    lines = summary_lines(result.run)
     assert any(line.startswith("mixture words:") and "whitespace words" in line for line in lines)
     assert any(line.startswith("mixture tok:") and " tokens, " in line for line in lines)
     assert SAMPLE_DATA.is_dir()
