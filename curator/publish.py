@@ -14,7 +14,7 @@ from typing import Any
 
 from curator import pipeline
 from curator.errors import CuratorError
-from curator.io.remote import is_url, publish, remote_run_exists, staging_dir
+from curator.io.remote import is_url, publish, remote_exists, staging_dir
 from curator.pipeline import RunResult
 from curator.recipe import LoadedRecipe
 from curator.run import RunFolder
@@ -26,8 +26,10 @@ def run_recipe_to(loaded: LoadedRecipe, out: str | Path, overwrite: bool = False
         return pipeline.run_recipe(loaded, Path(out), overwrite=overwrite, **kwargs)
     url = str(out).rstrip("/")
     options = loaded.recipe.storage_options
-    if not overwrite and remote_run_exists(url, options):
-        raise CuratorError(f"{url} holds a finished run (manifest.json); choose another --out or --overwrite")
+    if not overwrite and remote_exists(url, RunFolder.MANIFEST, options):
+        raise CuratorError(
+            f"{url} holds a finished run ({RunFolder.MANIFEST}); choose another --out or --overwrite"
+        )
     local = staging_dir(url)
     folder = RunFolder(local)
     if folder.manifest_path.is_file():  # finished here before; publish it again unless it is another recipe's
@@ -38,5 +40,5 @@ def run_recipe_to(loaded: LoadedRecipe, out: str | Path, overwrite: bool = False
         result = RunResult(local, folder.read_manifest())
     else:
         result = pipeline.run_recipe(loaded, local, overwrite=overwrite and local.exists(), **kwargs)
-    publish(local, url, options)
+    publish(local, url, RunFolder.MANIFEST, options)
     return result

@@ -6,8 +6,8 @@ Inputs, eval sets and tokenizers are fetched once into a local cache (``$CURATOR
 they are read like local files. Provenance and record ids use the URL, never the cache path, so a
 record's id is the same on every machine. A run folder on an object store (``--out s3://…``) is
 built in a local staging folder (``$CURATOR_CACHE/runs/<hash>``: an interrupted run resumes from
-it) and published file by file, ``manifest.json`` last: as locally, a prefix without
-``manifest.json`` is an unfinished run.
+it) and published file by file, the manifest last: as locally, a prefix without the manifest is
+an unfinished run (``curator.publish``).
 
 Credentials come from each library's standard environment (for S3: ``AWS_ACCESS_KEY_ID``,
 ``AWS_SECRET_ACCESS_KEY``, ``AWS_ENDPOINT_URL``, profiles) or from ``storage_options``.
@@ -107,18 +107,17 @@ def staging_dir(url: str) -> Path:
     return cache_root() / "runs" / hashlib.sha256(url.rstrip("/").encode()).hexdigest()[:24]
 
 
-def remote_run_exists(url: str, storage_options: dict[str, Any] | None = None) -> bool:
+def remote_exists(url: str, name: str, storage_options: dict[str, Any] | None = None) -> bool:
+    """Whether the object ``name`` exists under the prefix ``url``."""
     fs, path, _ = _filesystem(url, storage_options)
     try:
-        return fs.exists(path.rstrip("/") + "/manifest.json")
+        return fs.exists(path.rstrip("/") + "/" + name)
     except Exception as exc:  # as in fetch
         raise CuratorError(f"{url}: cannot read: {type(exc).__name__}: {exc}") from None
 
 
-def publish(
-    local: Path, url: str, storage_options: dict[str, Any] | None = None, last: str = "manifest.json"
-) -> None:
-    """Upload the finished run folder ``local`` to ``url``: every file, then ``last``.
+def publish(local: Path, url: str, last: str, storage_options: dict[str, Any] | None = None) -> None:
+    """Upload the finished run folder ``local`` to ``url``: every file, then ``last`` (the manifest).
 
     Work files (``_work/``) stay local. Re-publishing overwrites objects with the same bytes.
     """
