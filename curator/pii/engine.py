@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from curator.pii import codeblocks
 from curator.pii._presidio import import_presidio
 from curator.pii.entities import CODE_ENTITIES, DEFAULT_ENTITIES, NLP_ENTITIES, OWN_PATTERN_ENTITIES, priority
+from curator.pii.windows import Ent, Ents
 
 # Presidio logs text: words around matches at DEBUG, and "Failed to validate text <candidate>" at
 # ERROR (IBAN). Raw PII must never reach a log, whatever the root logger says, so only CRITICAL passes.
@@ -34,6 +35,7 @@ for _name in ("presidio-analyzer", "presidio-anonymizer"):
 import_presidio()  # before anything imports presidio_analyzer (see _presidio.py)
 
 PATTERN_LANGUAGE = "en"  # the registry language pattern-only texts are analysed under
+_NO_NAMES_INSIDE = frozenset({"STREET_ADDRESS", "EMAIL_ADDRESS", "URL_CREDENTIALS"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +66,7 @@ class EngineSettings:
     code_entities: tuple[str, ...] = CODE_ENTITIES
     allowlist: tuple[str, ...] = ()
     public_figures: bool = True
-    nlp_batch_size: int = 64
+    nlp_batch_size: int = 256
 
 
 def _triggers(text: str) -> set[str]:
@@ -80,6 +82,10 @@ def _triggers(text: str) -> set[str]:
         if "." in text or ":" in text:
             found.add("IP_ADDRESS")
     return found
+
+
+def _copy(result: TextResult) -> TextResult:
+    return TextResult(list(result.spans), result.mode, result.reason, result.model)
 
 
 def normalise_language(language: str | None) -> str | None:
@@ -98,34 +104,24 @@ class PIIEngine:
         self.pattern_entities = {e for e in self.entities if e not in NLP_ENTITIES}
         self.models: dict[str, str] = {} if settings.structured_only else dict(settings.models)
         self._nlp: dict[str, object] = {}
-        self._analyzer = None
+        self._recognizers_by_language: dict[str, list] = {}
+        self._enhancer = None
         self._allow = None
 
     # -- building ----------------------------------------------------------------------------------
     def load(self) -> PIIEngine:
-        if self._analyzer is not None:
+        if self._recognizers_by_language:
             return self
-        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-
         from curator.pii.allow import AllowPolicy
         from curator.pii.context import WindowContextEnhancer
         from curator.pii.models import load_ner_pipeline
-        from curator.pii.nlp import CuratorSpacyEngine
 
         if self.nlp_entities:
             for language, name in self.models.items():
                 self._nlp[language] = load_ner_pipeline(name)
-        languages = sorted(set(self._nlp) | {PATTERN_LANGUAGE})
-        registry = RecognizerRegistry(supported_languages=languages)
-        for language in languages:
-            for recognizer in self._recognizers(language):
-                registry.add_recognizer(recognizer)
-        self._analyzer = AnalyzerEngine(
-            registry=registry,
-            nlp_engine=CuratorSpacyEngine(self._nlp, self.models),
-            supported_languages=languages,
-            context_aware_enhancer=WindowContextEnhancer(),
-        )
+        for language in sorted(set(self._nlp) | {PATTERN_LANGUAGE}):
+            self._recognizers_by_language[language] = self._recognizers(language)
+        self._enhancer = WindowContextEnhancer()
         self._allow = AllowPolicy(self.settings.allowlist, self.settings.public_figures)
         return self
 
@@ -146,13 +142,31 @@ class PIIEngine:
     def analyze(
         self, texts: Sequence[str], languages: Sequence[str | None] | None = None
     ) -> list[TextResult]:
-        """Spans for each text; ``languages`` (one per text, None = unknown) picks the NLP model."""
+        """Spans for each text; ``languages`` (one per text, None = unknown) picks the NLP model.
+
+        Identical (text, language) pairs are analysed once: repeated turns, boilerplate answers.
+        """
         self.load()
         languages = languages or [None] * len(texts)
+        unique: dict[tuple[str, str | None], int] = {}
+        order = [unique.setdefault((t, lang), len(unique)) for t, lang in zip(texts, languages, strict=True)]
+        results = self._analyze_unique([t for t, _ in unique], [lang for _, lang in unique])
+        return [results[i] if n == i else _copy(results[i]) for n, i in enumerate(order)]
+
+    def _analyze_unique(self, texts: list[str], languages: list[str | None]) -> list[TextResult]:
+        """Patterns first, then the NER model on windows around candidate names, then the rest."""
+        from curator.pii.names import needs_model
+        from curator.pii.windows import name_windows, whole_text_windows
+
         code = [codeblocks.code_spans(t) if self.settings.skip_code else [] for t in texts]
         results = [TextResult() for _ in texts]
-        by_language: dict[str, list[int]] = {}
+        found: list[list] = [[] for _ in texts]
+        # (text index, window start) per window, and the masked window texts, by language
+        pending: dict[str, tuple[list[tuple[int, int]], list[str]]] = {}
+        whole = bool(self.nlp_entities - {"PERSON"})  # LOCATION, ORGANIZATION…: the model reads everything
         for index, (text, language) in enumerate(zip(texts, languages, strict=True)):
+            if not text.strip():
+                continue
             result = results[index]
             lang = normalise_language(language) or self.settings.default_language
             if not self.nlp_entities:
@@ -161,39 +175,87 @@ class PIIEngine:
                 result.mode, result.reason = "patterns", "structured_only"
             elif lang not in self._nlp:
                 result.mode, result.reason = "patterns", f"no_model:{lang}"
-            elif text.strip():
+            else:
                 result.model = self.models[lang]
-                by_language.setdefault(lang, []).append(index)
-        docs: dict[int, object] = {}
-        for lang, indexes in by_language.items():
-            nlp = self._nlp[lang]
-            masked = (codeblocks.mask(texts[i], code[i]) for i in indexes)
-            for index, doc in zip(
-                indexes, nlp.pipe(masked, batch_size=self.settings.nlp_batch_size), strict=True
-            ):
-                docs[index] = (lang, doc)
+            registry = lang if result.model else PATTERN_LANGUAGE
+            found[index] = self._recognize(text, registry, None, patterns=True)
+            if not result.model:
+                continue
+            masked = codeblocks.mask(text, code[index]) if code[index] else text
+            if whole:
+                spans = whole_text_windows(masked)
+            else:
+                # words inside an address are street and city names: no need to ask the model
+                taken = [(r.start, r.end) for r in found[index] if r.entity_type in _NO_NAMES_INSIDE]
+                spans = name_windows(masked, needs_model, taken)
+            where, pieces = pending.setdefault(lang, ([], []))
+            for start, end in spans:
+                where.append((index, start))
+                pieces.append(masked[start:end])
+        ents: dict[int, list[Ent]] = {}
+        for lang, (where, pieces) in pending.items():
+            docs = self._nlp[lang].pipe(pieces, batch_size=self.settings.nlp_batch_size)
+            for (index, offset), doc in zip(where, docs, strict=True):
+                ents.setdefault(index, []).extend(
+                    Ent(e.label_, e.start_char + offset, e.end_char + offset) for e in doc.ents
+                )
         for index, text in enumerate(texts):
             if not text.strip():
                 continue
-            results[index].spans = self._analyze_one(text, docs.get(index), code[index])
+            if results[index].model:
+                lang = normalise_language(languages[index]) or self.settings.default_language
+                doc = Ents(tuple(ents.get(index, ())))
+                found[index] += self._recognize(text, lang, doc, patterns=False)
+            else:
+                lang, doc = PATTERN_LANGUAGE, None
+            results[index].spans = self._finish(text, lang, doc, found[index], code[index])
         return results
 
-    def _analyze_one(self, text: str, parsed, code: list[tuple[int, int]]) -> list[Span]:
+    def _recognize(self, text: str, language: str, doc, patterns: bool) -> list:
+        """Raw results of the pattern recognizers (``patterns``) or of the NER recognizer.
+
+        The same steps as Presidio's ``AnalyzerEngine.analyze`` (recognizers, then ``_finish``:
+        context enhancer, duplicates), called directly: its per-call registry lookups and NLP
+        artifacts cost more than our recognizers.
+        """
+        from presidio_analyzer import RecognizerResult
+
         from curator.pii.nlp import artifacts
 
-        wanted = self.pattern_entities & _triggers(text)
-        wanted |= self.pattern_entities - OWN_PATTERN_ENTITIES  # Presidio's other types: no pre-filter
-        if parsed is not None:
-            language, doc = parsed
-            wanted |= self.nlp_entities
-            nlp_artifacts = artifacts(doc, language)
+        if patterns:
+            wanted = self.pattern_entities & _triggers(text)
+            wanted |= self.pattern_entities - OWN_PATTERN_ENTITIES  # Presidio's other types: no pre-filter
         else:
-            language, nlp_artifacts = PATTERN_LANGUAGE, artifacts(None, PATTERN_LANGUAGE)
+            wanted = set(self.nlp_entities)
         if not wanted:
             return []
-        found = self._analyzer.analyze(
-            text=text, language=language, entities=sorted(wanted), nlp_artifacts=nlp_artifacts
-        )
+        nlp_artifacts = artifacts(doc, language)
+        entities = sorted(wanted)
+        found = []
+        for recognizer in self._recognizers_by_language[language]:
+            if wanted.isdisjoint(recognizer.supported_entities):
+                continue
+            for result in recognizer.analyze(text=text, entities=entities, nlp_artifacts=nlp_artifacts) or ():
+                if result.entity_type not in wanted:
+                    continue
+                metadata = result.recognition_metadata
+                if metadata is None:
+                    result.recognition_metadata = metadata = {}
+                metadata.setdefault(RecognizerResult.RECOGNIZER_IDENTIFIER_KEY, recognizer.id)
+                metadata.setdefault(RecognizerResult.RECOGNIZER_NAME_KEY, recognizer.name)
+                found.append(result)
+        return found
+
+    def _finish(self, text: str, language: str, doc, found: list, code: list[tuple[int, int]]) -> list[Span]:
+        from presidio_analyzer import EntityRecognizer
+
+        from curator.pii.nlp import artifacts
+
+        if not found:
+            return []
+        recognizers = self._recognizers_by_language[language]
+        found = self._enhancer.enhance_using_context(text, found, artifacts(doc, language), recognizers)
+        found = EntityRecognizer.remove_duplicates(found)
         return self._decide(text, found, code)
 
     def _decide(self, text: str, found, code: list[tuple[int, int]]) -> list[Span]:

@@ -88,3 +88,45 @@ def name_lists() -> tuple[frozenset[str], frozenset[str]]:
     given = {n for n in given if len(n) > 2 and " " not in n and n not in common}
     family = {n for n in family if len(n) > 2 and " " not in n and n not in common}
     return frozenset(given), frozenset(family)
+
+
+def everyday(word: str) -> bool:
+    """A common English word, or a dictionary word on no name list ("Server", "Yoga"); one letter too."""
+    key = word.rstrip(".").casefold()
+    if len(key) < 2 or key in common_words():
+        return True
+    given, family = name_lists()
+    return english_ranks().get(key, DICTIONARY_RANK) < DICTIONARY_RANK and not (key in given or key in family)
+
+
+@functools.lru_cache(maxsize=1)
+def place_words() -> frozenset[str]:
+    """One-word place names (countries, states, cities) from Faker's address providers, casefolded."""
+    import faker.providers.address as address
+
+    words: set[str] = set()
+    for module in pkgutil.iter_modules(address.__path__):
+        provider = importlib.import_module(f"faker.providers.address.{module.name}").Provider
+        for attribute in ("countries", "cities", "states", "provinces", "regions", "city_names", "counties"):
+            words.update(v.casefold() for v in _values(getattr(provider, attribute, None)) if " " not in v)
+    return frozenset(words)
+
+
+def needs_model(word: str) -> bool:
+    """Whether the NER model has anything to say about ``word`` that the word lists do not.
+
+    Everyday words are never names (the stage drops such PERSON spans anyway); a word that is a
+    given name or surname and not also a place is settled by the name-list rules, and a place
+    that is no name ("Estonia") is not a person; short all-capital words are acronyms ("IBAN",
+    "CEO"). Everything else (unknown words, "Jordan", "Victoria") goes to the model.
+    """
+    if everyday(word) or (word.isupper() and len(word) <= 4):
+        return False
+    key = word.rstrip(".").casefold()
+    if "'" in key or "’" in key:
+        head = key.replace("’", "'").split("'")[0]
+        if everyday(head):  # "You're", "C'mon"
+            return False
+    given, family = name_lists()
+    is_name, is_place = key in given or key in family, key in place_words()
+    return is_place if is_name else not is_place
