@@ -112,11 +112,12 @@ def place_words() -> frozenset[str]:
     return frozenset(words)
 
 
-def needs_model(word: str) -> bool:
+def needs_model(word: str, in_run: bool = False) -> bool:
     """Whether the NER model has anything to say about ``word`` that the word lists do not.
 
     Everyday words are never names (the stage drops such PERSON spans anyway); a word that is a
-    given name or surname and not also a place is settled by the name-list rules, and a place
+    given name or surname and not also a place is settled by the name-list rules when it stands
+    alone (next to another capitalised word, "John Smith", the model decides), and a place
     that is no name ("Estonia") is not a person; short all-capital words are acronyms ("IBAN",
     "CEO"). Everything else (unknown words, "Jordan", "Victoria") goes to the model.
     """
@@ -129,4 +130,4 @@ def needs_model(word: str) -> bool:
             return False
     given, family = name_lists()
     is_name, is_place = key in given or key in family, key in place_words()
-    return is_place if is_name else not is_place
+    return (is_place or in_run) if is_name else not is_place

@@ -66,9 +66,11 @@ def _segments(text: str) -> list[tuple[int, int]]:
 
 
 def name_windows(
-    text: str, candidate: Callable[[str], bool], taken: list[tuple[int, int]] = ()
+    text: str, candidate: Callable[[str, bool], bool], taken: list[tuple[int, int]] = ()
 ) -> list[tuple[int, int]]:
     """Windows (start, end) of ``text`` around words with a capital for which ``candidate`` says yes.
+
+    ``candidate(word, in_run)``: ``in_run`` says a neighbouring word is capitalised too.
 
     Words inside ``taken`` spans (addresses, e-mails already found) are not candidates.
     """
@@ -77,12 +79,15 @@ def name_windows(
     windows: list[tuple[int, int]] = []
     for seg_start, seg_end in _segments(text):
         words = [m.span() for m in _WORD.finditer(text, seg_start, seg_end)]
+        capital = [text[s].isupper() for s, _ in words]
         hits = [
             i
             for i, (s, e) in enumerate(words)
             if _CANDIDATE.search(text, s, e)
             and not any(ts <= s < te for ts, te in taken)
-            and candidate(text[s:e].strip(".-'’"))
+            and candidate(
+                text[s:e].strip(".-'’"), (i > 0 and capital[i - 1]) or (i + 1 < len(words) and capital[i + 1])
+            )
         ]
         for i in hits:
             start = words[max(0, i - CONTEXT_WORDS)][0]
