@@ -272,7 +272,22 @@ class PIIEngine:
         kept = resolve_overlaps(candidates, text)
         if self._allow is not None:
             kept = self._allow.filter(text, kept)
+        if "PERSON" in self.nlp_entities and any(s.type == "PERSON" for s in kept):
+            kept = self._propagate(text, kept, code, code_ok)
         return kept
+
+    def _propagate(self, text: str, kept: list[Span], code, code_ok) -> list[Span]:
+        """Names found once, found everywhere in the text (see ``propagate``)."""
+        from curator.pii.names import everyday, is_name, place_words
+        from curator.pii.propagate import propagate
+
+        places = place_words()
+        grown = propagate(text, kept, everyday, is_name, places.__contains__)
+        if len(grown) == len(kept) and grown == kept:
+            return kept
+        if code and "PERSON" not in code_ok:
+            grown = [s for s in grown if s.type != "PERSON" or not codeblocks.inside(code, s.start, s.end)]
+        return self._allow.filter(text, grown) if self._allow is not None else grown
 
 
 def resolve_overlaps(spans: list[Span], text: str = "") -> list[Span]:

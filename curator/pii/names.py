@@ -131,3 +131,9 @@ def needs_model(word: str, in_run: bool = False) -> bool:
     given, family = name_lists()
     is_name, is_place = key in given or key in family, key in place_words()
     return (is_place or in_run) if is_name else not is_place
+
+
+def is_name(key: str) -> bool:
+    """``key`` (casefolded) is on the given-name or surname lists."""
+    given, family = name_lists()
+    return key in given or key in family

@@ -1,0 +1,163 @@
+"""Grow the names found in a text to the rest of the text: what the model and the lists miss.
+
+A name that is redacted once and left in place elsewhere is not redacted at all. So, from every
+PERSON span that survived the thresholds and the public-figure policy:
+
+1. **extend** over a capitalised word right next to it that is not an everyday word
+   ("Tomomi <PERSON>" → the whole name), or, in lower-cased text, over a word on the name lists;
+2. **coordinate**: names joined to it by ``,``, ``;``, ``and``, ``&`` or ``or`` are names too
+   ("founders: Lindqvist, Porter and Hayes": finding Hayes finds all three), unless the run
+   ends in a company suffix ("Lauritsen & Holst A/S") or is only place names;
+3. **repeat**: every other whole-word occurrence of the name or of one of its words (three
+   letters or more, not an everyday word) is the same person ("directed by Maciej Borkowski
+   and starring Borkowski").
+
+New spans take the score of the span they came from and never overlap another finding.
+"""
+
+from __future__ import annotations
+
+import regex as re
+
+from curator.pii.engine import Span
+
+_CAP_WORD = r"\p{Lu}[\p{Ll}\p{M}'’\-]*[\p{Ll}\p{M}](?:-\p{Lu}[\p{Ll}\p{M}'’\-]+)?"
+_PARTICLE = r"(?:van|von|der|den|de|del|della|di|da|du|dos|das|ten|ter|le|la|al|el|bin|ibn)"
+_RUN = rf"{_CAP_WORD}(?:[ \t]+(?:\p{{Lu}}\.|{_PARTICLE}[ \t]+{_CAP_WORD}|{_CAP_WORD})){{0,3}}"
+_AFTER = re.compile(rf"[ \t]*(?:,|;|&|,?[ \t]+(?:and|or|&))[ \t]+({_RUN})")
+_BEFORE = re.compile(rf"({_RUN})(?:[ \t]*(?:,|;|&)|[ \t]+(?:and|or|&))[ \t]*$")
+_NEXT = re.compile(rf"[ \t]+(\p{{Lu}}\.(?:[ \t]+{_CAP_WORD})?|{_CAP_WORD})")
+_PREVIOUS = re.compile(rf"({_CAP_WORD})[ \t]+$")
+_LOWER_NEXT = re.compile(r"[ \t]+(\p{Ll}[\p{Ll}\p{M}'’\-]+)")
+_WORD = re.compile(r"[\p{L}\p{M}][\p{L}\p{M}'’\-]*")
+# Company forms: a run followed by one of these names a firm, not people.
+FIRM_SUFFIX = re.compile(
+    r"^,?[ \t]+(?:Inc|Ltd|LLC|LLP|PLC|plc|GmbH|AG|KG|SE|S\.?A|S\.?A\.?S|SARL|S\.?p\.?A|S\.?r\.?l|S\.?L|B\.?V|"
+    r"N\.?V|AB|A/S|AS|ASA|Oy|Oyj|ApS|a\.?s|s\.?r\.?o|o\.?s|k\.?s|sp\.?[ \t]*z[ \t]*o\.?o|Ltda|Pty|Co|Corp|"
+    r"Corporation|Company|Group|Holdings|Partners|Associates|and[ \t]+Sons|&[ \t]+Sons|e\.?V)\b"
+)
+_TITLES = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "sir",
+        "dame",
+        "lady",
+        "lord",
+        "madam",
+        "mme",
+        "mlle",
+        "herr",
+        "frau",
+        "sr",
+        "sra",
+        "srta",
+        "dott",
+        "rev",
+        "fr",
+        "capt",
+        "sgt",
+        "judge",
+        "senator",
+        "rep",
+        "president",
+        "king",
+        "queen",
+        "saint",
+        "st",
+        "general",
+    ]
+)
+
+
+def _free(spans: list[Span], start: int, end: int) -> bool:
+    return all(s.end <= start or end <= s.start for s in spans)
+
+
+def propagate(text: str, spans: list[Span], is_everyday, is_name, is_place) -> list[Span]:
+    """``spans`` plus the PERSON spans grown from them (see the module docstring), sorted."""
+    people = [s for s in spans if s.type == "PERSON"]
+    if not people:
+        return spans
+    lower_text = not any(c.isupper() for c in text)
+    out = list(spans)
+
+    def add(start: int, end: int, score: float) -> Span | None:
+        if end - start < 2 or not _free(out, start, end):
+            return None
+        span = Span("PERSON", start, end, score)
+        out.append(span)
+        return span
+
+    def plain(words: list[str]) -> bool:
+        """Words that cannot make a name: all everyday, titles, or only places."""
+        keys = [w.casefold().rstrip(".") for w in words if len(w.rstrip(".")) > 1]
+        if not keys or any(k in _TITLES for k in keys):
+            return True
+        if all(is_everyday(w) for w in words if len(w.rstrip(".")) > 1):
+            return True
+        return all(is_place(k) and not is_name(k) for k in keys)
+
+    # 1. extend over neighbouring name words
+    grown = []
+    for span in people:
+        start, end = span.start, span.end
+        while True:
+            match = (_LOWER_NEXT if lower_text else _NEXT).match(text, end)
+            word = match.group(1) if match else ""
+            if not match or FIRM_SUFFIX.match(text, end):
+                break
+            if lower_text and not is_name(word.casefold()):
+                break
+            if not lower_text and ((word[-1:] != "." and is_everyday(word)) or word.casefold() in _TITLES):
+                break
+            end = match.end(1)
+        if not lower_text:
+            while (match := _PREVIOUS.search(text, max(0, start - 40), start)) and match.end() == start:
+                word = match.group(1)
+                if is_everyday(word) or word.casefold() in _TITLES:
+                    break
+                start = match.start(1)
+        if (start, end) != (span.start, span.end):
+            others = [s for s in out if s is not span]
+            if _free(others, start, end):
+                out[out.index(span)] = span = Span("PERSON", start, end, span.score)
+        grown.append(span)
+
+    # 2. coordination
+    if not lower_text:
+        queue = list(grown)
+        while queue:
+            span = queue.pop()
+            after = _AFTER.match(text, span.end)
+            if after and not FIRM_SUFFIX.match(text, after.end(1)) and not plain(after.group(1).split()):
+                new = add(after.start(1), after.end(1), span.score)
+                if new:
+                    queue.append(new)
+            before = _BEFORE.search(text, max(0, span.start - 60), span.start)
+            if before and not plain(before.group(1).split()):
+                new = add(before.start(1), before.end(1), span.score)
+                if new:
+                    queue.append(new)
+
+    # 3. repeated mentions
+    found = [s for s in out if s.type == "PERSON"]
+    keys: dict[str, float] = {}
+    for span in found:
+        value = text[span.start : span.end]
+        keys[value] = max(keys.get(value, 0.0), span.score)
+        for word in _WORD.findall(value):
+            if len(word) >= 3 and not is_everyday(word) and word.casefold() not in _TITLES:
+                keys[word] = max(keys.get(word, 0.0), span.score)
+    flags = re.IGNORECASE if lower_text else 0
+    for key in sorted(keys, key=len, reverse=True):
+        for match in re.finditer(
+            rf"(?<![\p{{L}}\p{{M}}\d_]){re.escape(key)}(?![\p{{L}}\p{{M}}\d_])", text, flags
+        ):
+            add(match.start(), match.end(), keys[key])
+    return sorted(out, key=lambda s: (s.start, s.end))
