@@ -32,7 +32,9 @@ _PRIVATE_CUE = re.compile(
     r"client|customer|patient|tenant|landlord|wife|husband|partner|son|daughter|mother|mom|mum|father|"
     r"dad|brother|sister|cousin|uncle|aunt|grandma|grandpa|grandmother|grandfather|roommate|classmate|"
     r"teacher|student|doctor|employee|ex|girlfriend|boyfriend|fianc[ée]e?|child|kid|baby)\s*,?\s*$"
-    r"|\b(?:patient|client|customer|employee|tenant|applicant|user|member)\s*(?:name)?\s*:?\s*$",
+    r"|\b(?:patient|client|customer|employee|tenant|applicant|user|member)\s*(?:name)?\s*:?\s*$"
+    # a courtesy title makes a surname a private person's: "Frau Bach", "Mr. Lincoln from accounts"
+    r"|\b(?:mr|mrs|ms|miss|mx|herr|frau|mme|mlle|madame|monsieur|señor|señora|sr|sra|srta)\.?\s*$",
     re.IGNORECASE,
 )
 

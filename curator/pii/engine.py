@@ -269,6 +269,10 @@ class PIIEngine:
             if code and r.entity_type not in code_ok and codeblocks.inside(code, r.start, r.end):
                 continue
             candidates.append(Span(r.entity_type, r.start, r.end, round(float(r.score), 4)))
+        if "PERSON" in self.nlp_entities:
+            from curator.pii.propagate import drop_word_heads
+
+            candidates = drop_word_heads(text, candidates)
         kept = resolve_overlaps(candidates, text)
         if self._allow is not None:
             kept = self._allow.filter(text, kept)
@@ -278,11 +282,9 @@ class PIIEngine:
 
     def _propagate(self, text: str, kept: list[Span], code, code_ok) -> list[Span]:
         """Names found once, found everywhere in the text (see ``propagate``)."""
-        from curator.pii.names import everyday, is_name, place_words
         from curator.pii.propagate import propagate
 
-        places = place_words()
-        grown = propagate(text, kept, everyday, is_name, places.__contains__)
+        grown = propagate(text, kept)
         if len(grown) == len(kept) and grown == kept:
             return kept
         if code and "PERSON" not in code_ok:

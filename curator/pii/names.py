@@ -90,6 +90,19 @@ def name_lists() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(given), frozenset(family)
 
 
+@functools.lru_cache(maxsize=1)
+def any_name() -> frozenset[str]:
+    """Every given name and surname, English words included ("Porter", "Hayes", "Will")."""
+    import faker.providers.person as person
+
+    names: set[str] = set()
+    for module in pkgutil.iter_modules(person.__path__):
+        provider = importlib.import_module(f"faker.providers.person.{module.name}").Provider
+        for attribute in ("first_names", "first_names_male", "first_names_female", "last_names"):
+            names.update(v.casefold() for v in _values(getattr(provider, attribute, None)) if " " not in v)
+    return frozenset(n for n in names if len(n) > 2)
+
+
 def everyday(word: str) -> bool:
     """A common English word, or a dictionary word on no name list ("Server", "Yoga"); one letter too."""
     key = word.rstrip(".").casefold()
@@ -137,3 +150,16 @@ def is_name(key: str) -> bool:
     """``key`` (casefolded) is on the given-name or surname lists."""
     given, family = name_lists()
     return key in given or key in family
+
+
+@functools.lru_cache(maxsize=1)
+def any_given() -> frozenset[str]:
+    """Every given name, English words included ("Mark", "Rose")."""
+    import faker.providers.person as person
+
+    names: set[str] = set()
+    for module in pkgutil.iter_modules(person.__path__):
+        provider = importlib.import_module(f"faker.providers.person.{module.name}").Provider
+        for attribute in ("first_names", "first_names_male", "first_names_female"):
+            names.update(v.casefold() for v in _values(getattr(provider, attribute, None)) if " " not in v)
+    return frozenset(n for n in names if len(n) > 2)

@@ -54,6 +54,8 @@ _CUE_BEFORE = re.compile(
 _STRONG_CUE = re.compile(
     rf"(?:\b{_TITLE}\.?|\b(?:my|his|her|their|your|maiden|last|first|full|middle|sur)\s*name\s+(?:is|was)|"
     r"\bname\s*[:?]|\bnamed|\bcalled|\bcall\s+me|\bI\s+am|\bI'm|\bsigned|\bregards,?|\bsincerely,?|"
+    r"\b(?:contact(?:\s+person)?|attendees|participants|guests|invited|invitees|witnesses|authors|founders|"
+    r"members|speakers|signatories|cc|attn|attention)\s*:|"
     r"\b(?:my|our|his|her|their|your)\s+(?:kid|child|baby|boy|girl|son|daughter|wife|husband|partner|"
     r"fianc[ée]e?|mother|mom|mum|father|dad|brother|sister|cousin|uncle|aunt|nephew|niece|grandson|"
     r"granddaughter|grandmother|grandfather|grandma|grandpa|friend|colleague|boss|neighbou?r|patient|"
@@ -134,8 +136,10 @@ _SPEAKER = re.compile(r"(?m)^[ \t>]*(\p{Lu}[\p{Ll}'’\-]+)[ \t]*:[ \t]*[\"“'�
 # Company names built from surnames: "Jones, Mitchell and Williams", "Thomas and Sons", "Conway Inc.".
 _FIRM = re.compile(
     r"\b\p{Lu}[\p{L}'’\-]+(?:[ \t]+\p{Lu}[\p{L}'’\-]+)*[ \t]+(?:and|&)[ \t]+Sons\b"
-    r"|\b\p{Lu}[\p{L}'’\-]+(?:[ \t]+\p{Lu}[\p{L}'’\-]+)*,?[ \t]+(?:Inc|Ltd|LLC|LLP|PLC|GmbH|AG|S\.A|Corp|"
-    r"Corporation|Company|Group|Holdings|Partners|Associates|Orchestra|Foundation|Institute|Bank)\b\.?"
+    r"|\b\p{Lu}[\p{L}'’\-]+(?:[ \t]+\p{Lu}[\p{L}'’\-]+)*,?[ \t]+(?:Inc|Ltd|LLC|LLP|PLC|GmbH|AG|KG|S\.A|Corp|"
+    r"Corporation|Company|Group|Holdings|Partners|Associates|Orchestra|Foundation|Institute|Bank|"
+    r"SA|SAS|SARL|SpA|S\.p\.A|Srl|S\.r\.l|S\.L|BV|B\.V|NV|N\.V|AB|A/S|ASA|Oy|Oyj|ApS|a\.s|s\.r\.o|o\.s|"
+    r"k\.s|Ltda|Pty|e\.V)(?![\p{L}\d])\.?"
 )
 # "Jones, Mitchell and Williams": three surnames name a firm (a list of first names is not all surnames).
 _THREE = re.compile(

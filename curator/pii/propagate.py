@@ -26,13 +26,14 @@ _PARTICLE = r"(?:van|von|der|den|de|del|della|di|da|du|dos|das|ten|ter|le|la|al|
 _RUN = rf"{_CAP_WORD}(?:[ \t]+(?:\p{{Lu}}\.|{_PARTICLE}[ \t]+{_CAP_WORD}|{_CAP_WORD})){{0,3}}"
 _AFTER = re.compile(rf"[ \t]*(?:,|;|&|,?[ \t]+(?:and|or|&))[ \t]+({_RUN})")
 _BEFORE = re.compile(rf"({_RUN})(?:[ \t]*(?:,|;|&)|[ \t]+(?:and|or|&))[ \t]*$")
+_CHAIN = re.compile(rf"(?:[ \t]*(?:,|&|,?[ \t]+and)[ \t]+{_RUN})*")
 _NEXT = re.compile(rf"[ \t]+(\p{{Lu}}\.(?:[ \t]+{_CAP_WORD})?|{_CAP_WORD})")
 _PREVIOUS = re.compile(rf"({_CAP_WORD})[ \t]+$")
 _LOWER_NEXT = re.compile(r"[ \t]+(\p{Ll}[\p{Ll}\p{M}'’\-]+)")
 _WORD = re.compile(r"[\p{L}\p{M}][\p{L}\p{M}'’\-]*")
 # Company forms: a run followed by one of these names a firm, not people.
 FIRM_SUFFIX = re.compile(
-    r"^,?[ \t]+(?:Inc|Ltd|LLC|LLP|PLC|plc|GmbH|AG|KG|SE|S\.?A|S\.?A\.?S|SARL|S\.?p\.?A|S\.?r\.?l|S\.?L|B\.?V|"
+    r",?[ \t]+(?:Inc|Ltd|LLC|LLP|PLC|plc|GmbH|AG|KG|SE|S\.?A|S\.?A\.?S|SARL|S\.?p\.?A|S\.?r\.?l|S\.?L|B\.?V|"
     r"N\.?V|AB|A/S|AS|ASA|Oy|Oyj|ApS|a\.?s|s\.?r\.?o|o\.?s|k\.?s|sp\.?[ \t]*z[ \t]*o\.?o|Ltda|Pty|Co|Corp|"
     r"Corporation|Company|Group|Holdings|Partners|Associates|and[ \t]+Sons|&[ \t]+Sons|e\.?V)\b"
 )
@@ -79,8 +80,22 @@ def _free(spans: list[Span], start: int, end: int) -> bool:
     return all(s.end <= start or end <= s.start for s in spans)
 
 
-def propagate(text: str, spans: list[Span], is_everyday, is_name, is_place) -> list[Span]:
+def _firm_ahead(text: str, position: int) -> bool:
+    """A company suffix at ``position`` or after more coordinated words ("Lauritsen & Holst A/S")."""
+    chain = _CHAIN.match(text, position)
+    return bool(FIRM_SUFFIX.match(text, chain.end() if chain else position))
+
+
+def propagate(text: str, spans: list[Span]) -> list[Span]:
     """``spans`` plus the PERSON spans grown from them (see the module docstring), sorted."""
+    from curator.pii.names import any_name, everyday, is_name, place_words
+
+    places, names = place_words(), any_name()
+    is_everyday = everyday
+
+    def is_place(key: str) -> bool:
+        return key in places
+
     people = [s for s in spans if s.type == "PERSON"]
     if not people:
         return spans
@@ -102,6 +117,18 @@ def propagate(text: str, spans: list[Span], is_everyday, is_name, is_place) -> l
         if all(is_everyday(w) for w in words if len(w.rstrip(".")) > 1):
             return True
         return all(is_place(k) and not is_name(k) for k in keys)
+
+    def linked(joint: str, run: str) -> bool:
+        """A coordinated run is a name: "and"/"&" with any name-like words; a bare comma only with
+        words on the name lists (a comma also separates a name from a company or a town)."""
+        words = run.split()
+        keys = [w.casefold() for w in words]
+        if any(k in _TITLES for k in keys) or all(is_place(k) and not is_name(k) for k in keys):
+            return False
+        if any(k in names for k in keys):
+            return True
+        bare = not re.search(r"\b(?:and|or)\b|&", joint)
+        return not bare and not plain(words)
 
     # 1. extend over neighbouring name words
     grown = []
@@ -134,13 +161,15 @@ def propagate(text: str, spans: list[Span], is_everyday, is_name, is_place) -> l
         queue = list(grown)
         while queue:
             span = queue.pop()
+            if _firm_ahead(text, span.end):
+                continue
             after = _AFTER.match(text, span.end)
-            if after and not FIRM_SUFFIX.match(text, after.end(1)) and not plain(after.group(1).split()):
+            if after and linked(after.group(), after.group(1)) and not _firm_ahead(text, after.end(1)):
                 new = add(after.start(1), after.end(1), span.score)
                 if new:
                     queue.append(new)
             before = _BEFORE.search(text, max(0, span.start - 60), span.start)
-            if before and not plain(before.group(1).split()):
+            if before and linked(before.group()[len(before.group(1)) :], before.group(1)):
                 new = add(before.start(1), before.end(1), span.score)
                 if new:
                     queue.append(new)
@@ -161,3 +190,53 @@ def propagate(text: str, spans: list[Span], is_everyday, is_name, is_place) -> l
         ):
             add(match.start(), match.end(), keys[key])
     return sorted(out, key=lambda s: (s.start, s.end))
+
+
+_SENTENCE_START = re.compile(r"(?:^|[.!?\n]|[\"“‘'(\[])[ \t\"“‘'(\[]*$")
+# Words this frequent are cut at a sentence start; surnames only when they are very common words.
+_HEAD_RANK, _COMMON_HEAD_RANK = 15_000, 5_000
+_ARTICLE = re.compile(r"\b(?:the|a|an)[ \t]+$", re.IGNORECASE)
+
+
+def drop_word_heads(text: str, spans: list[Span]) -> list[Span]:
+    """Ordinary words the model took for names, checked case-insensitively against the word list.
+
+    A capital at the start of a sentence says nothing: "Yoga provides…", "Tone deafness…",
+    "Server 10.0.0.1 was…", "Wire the deposit…". Leading words of a PERSON span there that are
+    frequent English words (surnames only when very frequent) and not given names are cut off
+    (a span left empty is dropped); a one-word PERSON after an article that is on no name list
+    ("the Jira licence", but "the Christiansen novel") is not a person either.
+    """
+    from curator.pii.names import DICTIONARY_RANK, any_given, any_name, english_ranks
+
+    ranks, given, names = english_ranks(), any_given(), any_name()
+    out = []
+    for span in spans:
+        if span.type != "PERSON":
+            out.append(span)
+            continue
+        start, end = span.start, span.end
+        while start < end and _SENTENCE_START.search(text, max(0, start - 4), start):
+            word = _WORD.match(text, start)
+            if not word or word.end() > end:
+                break
+            key, rank = word.group().casefold(), ranks.get(word.group().casefold(), DICTIONARY_RANK)
+            if rank >= _HEAD_RANK or key in given or (key in names and rank >= _COMMON_HEAD_RANK):
+                break
+            before = _WORD.findall(text, max(0, start - 12), start)
+            if before and before[-1].casefold() in _TITLES:  # "Mr. Spears": not a sentence end
+                break
+            start = word.end()
+            while start < end and not text[start].isalpha():
+                start += 1
+        if end - start < 2:
+            continue
+        value = text[start:end]
+        if (
+            " " not in value
+            and value.casefold() not in names
+            and _ARTICLE.search(text, max(0, start - 5), start)
+        ):
+            continue
+        out.append(span if start == span.start else Span("PERSON", start, end, span.score))
+    return out
