@@ -84,6 +84,140 @@ def _triggers(text: str) -> set[str]:
     return found
 
 
+_WORDS = re.compile(r"[^\W\d_]+")
+_ENGLISH_FUNCTION = frozenset(
+    [
+        "the",
+        "and",
+        "of",
+        "to",
+        "is",
+        "in",
+        "that",
+        "it",
+        "for",
+        "with",
+        "you",
+        "this",
+        "are",
+        "was",
+        "be",
+        "on",
+        "as",
+        "have",
+        "not",
+        "at",
+        "by",
+        "from",
+        "or",
+        "an",
+    ]
+)
+# Function words of the big Latin-script languages that English never uses as words.
+_FOREIGN_FUNCTION = frozenset(
+    [
+        "der",
+        "die",
+        "das",
+        "und",
+        "ist",
+        "nicht",
+        "ein",
+        "eine",
+        "mit",
+        "auf",
+        "für",
+        "sich",
+        "dem",
+        "den",
+        "des",
+        "zu",
+        "le",
+        "la",
+        "les",
+        "et",
+        "est",
+        "une",
+        "du",
+        "pas",
+        "pour",
+        "sur",
+        "dans",
+        "qui",
+        "que",
+        "avec",
+        "el",
+        "los",
+        "las",
+        "es",
+        "por",
+        "para",
+        "con",
+        "una",
+        "del",
+        "lo",
+        "como",
+        "más",
+        "il",
+        "di",
+        "che",
+        "è",
+        "della",
+        "per",
+        "sono",
+        "och",
+        "att",
+        "det",
+        "är",
+        "som",
+        "för",
+        "på",
+        "het",
+        "een",
+        "van",
+        "zijn",
+        "niet",
+        "og",
+        "er",
+        "til",
+        "af",
+        "ikke",
+        "ja",
+        "ei",
+        "ole",
+        "ovat",
+        "sie",
+        "ich",
+        "wir",
+        "não",
+        "com",
+        "uma",
+        "os",
+        "ao",
+        "às",
+        "nas",
+        "pelo",
+    ]
+)
+
+
+def looks_english(text: str) -> bool:
+    """A cheap guard for texts no language stage has labelled: is this English prose?
+
+    No when most letters are of a non-Latin script (Chinese, Cyrillic, Arabic…) or when the
+    function words of other Latin-script languages clearly outnumber English ones ("der", "und",
+    "le", "que"…). Short texts, names and addresses pass.
+    """
+    sample = text[:2000]
+    letters = [c for c in sample if c.isalpha()]
+    if letters and sum(1 for c in letters if ord(c) > 0x24F) * 2 > len(letters):
+        return False
+    words = [w.casefold() for w in _WORDS.findall(sample)]
+    english = sum(1 for w in words if w in _ENGLISH_FUNCTION)
+    foreign = sum(1 for w in words if w in _FOREIGN_FUNCTION)
+    return not (foreign >= 3 and foreign > 2 * english)
+
+
 def _copy(result: TextResult) -> TextResult:
     return TextResult(list(result.spans), result.mode, result.reason, result.model)
 
@@ -175,6 +309,10 @@ class PIIEngine:
                 result.mode, result.reason = "patterns", "structured_only"
             elif lang not in self._nlp:
                 result.mode, result.reason = "patterns", f"no_model:{lang}"
+            elif language is None and lang == "en" and not looks_english(text):
+                # no language stage said what this is, and it is not English: the English model
+                # would take ordinary words for names, so patterns only
+                result.mode, result.reason = "patterns", "not_english"
             else:
                 result.model = self.models[lang]
             registry = lang if result.model else PATTERN_LANGUAGE

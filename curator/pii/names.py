@@ -153,13 +153,15 @@ def is_name(key: str) -> bool:
 
 
 @functools.lru_cache(maxsize=1)
-def any_given() -> frozenset[str]:
-    """Every given name, English words included ("Mark", "Rose")."""
+def english_given(attributes: tuple[str, ...] = ("first_names", "first_names_male", "first_names_female")):
+    """Given names (or other ``attributes``) of Faker's English locales ("Mark", "Harry"; not "Yoga")."""
     import faker.providers.person as person
 
     names: set[str] = set()
     for module in pkgutil.iter_modules(person.__path__):
+        if not module.name.startswith("en"):
+            continue
         provider = importlib.import_module(f"faker.providers.person.{module.name}").Provider
-        for attribute in ("first_names", "first_names_male", "first_names_female"):
+        for attribute in attributes:
             names.update(v.casefold() for v in _values(getattr(provider, attribute, None)) if " " not in v)
-    return frozenset(n for n in names if len(n) > 2)
+    return frozenset(names)

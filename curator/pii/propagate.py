@@ -195,6 +195,10 @@ def propagate(text: str, spans: list[Span]) -> list[Span]:
 _SENTENCE_START = re.compile(r"(?:^|[.!?\n]|[\"“‘'(\[])[ \t\"“‘'(\[]*$")
 # Words this frequent are cut at a sentence start; surnames only when they are very common words.
 _HEAD_RANK, _COMMON_HEAD_RANK = 15_000, 5_000
+_LEADING_ARTICLE = re.compile(r"(?:a|an|the)[ \t]+", re.IGNORECASE)
+_NOT_A_PERSON_BEFORE = re.compile(r"(?:\d|\bdegrees?|°)[ \t]*$", re.IGNORECASE)
+_TITLE_OF_WORK = re.compile(r"[ \t]+(?:and|of|in)[ \t]+the[ \t]+\p{Lu}")
+_ISM = re.compile(r"\p{Ll}isms?$")
 _ARTICLE = re.compile(r"\b(?:the|a|an)[ \t]+$", re.IGNORECASE)
 
 
@@ -205,11 +209,14 @@ def drop_word_heads(text: str, spans: list[Span]) -> list[Span]:
     "Server 10.0.0.1 was…", "Wire the deposit…". Leading words of a PERSON span there that are
     frequent English words (surnames only when very frequent) and not given names are cut off
     (a span left empty is dropped); a one-word PERSON after an article that is on no name list
-    ("the Jira licence", but "the Christiansen novel") is not a person either.
+    ("the Jira licence", but "the Christiansen novel") is not a person either, nor a word after a
+    number ("73 degrees Fahrenheit", "500 Kelvin"), a doctrine ("Judaism"), or the head of a
+    title ("Harry Potter and the Chamber of Secrets").
     """
-    from curator.pii.names import DICTIONARY_RANK, any_given, any_name, english_ranks
+    from curator.pii.names import DICTIONARY_RANK, any_name, english_given, english_ranks
 
-    ranks, given, names = english_ranks(), any_given(), any_name()
+    ranks, given, names = english_ranks(), english_given(), any_name()
+    surnames = english_given(("last_names",))
     out = []
     for span in spans:
         if span.type != "PERSON":
@@ -221,7 +228,7 @@ def drop_word_heads(text: str, spans: list[Span]) -> list[Span]:
             if not word or word.end() > end:
                 break
             key, rank = word.group().casefold(), ranks.get(word.group().casefold(), DICTIONARY_RANK)
-            if rank >= _HEAD_RANK or key in given or (key in names and rank >= _COMMON_HEAD_RANK):
+            if rank >= _HEAD_RANK or key in given or (key in surnames and rank >= _COMMON_HEAD_RANK):
                 break
             before = _WORD.findall(text, max(0, start - 12), start)
             if before and before[-1].casefold() in _TITLES:  # "Mr. Spears": not a sentence end
@@ -231,7 +238,13 @@ def drop_word_heads(text: str, spans: list[Span]) -> list[Span]:
                 start += 1
         if end - start < 2:
             continue
+        while (article := _LEADING_ARTICLE.match(text, start, end)) and article.end() < end:
+            start = article.end()  # "a Quinoa Salad"
         value = text[start:end]
+        if _NOT_A_PERSON_BEFORE.search(text, max(0, start - 12), start) or _TITLE_OF_WORK.match(text, end):
+            continue  # "73 degrees Fahrenheit", "500 Kelvin"; "Harry Potter and the Chamber of Secrets"
+        if _ISM.search(value):
+            continue  # "Judaism", "Cubism": doctrines, not people
         if (
             " " not in value
             and value.casefold() not in names
