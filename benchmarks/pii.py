@@ -1,33 +1,32 @@
 """PII benchmark: our pii stage vs Presidio's default configuration, same spaCy model, one run.
 
-    python benchmarks/pii.py [--data ../shared/data/pii/presidio_synth_dataset_v2.json] [--repeats 3]
+    python benchmarks/pii.py [--repeats 3] [--alpaca 600] [--json figures.json]
 
-On presidio-research's synthetic set (1,500 rows with labelled spans, MIT):
+Accuracy (``pii_eval.py`` says how the sets are split and scored), on each set:
 
-1. per-type recall and precision by span overlap (a gold span is found when a prediction of the
-   same type overlaps it; a prediction is right when it overlaps a gold span of its type), for
-   the rows used while developing the rules (templates with ``template_id % 5 != 0``), the
-   held-out rows (``template_id % 5 == 0``: templates never looked at while tuning) and all rows;
-2. the false alarms the issue lists, counted for both: UK_NHS on phone numbers, DATE_TIME inside
-   card numbers, ORGANIZATION/URL on e-mail addresses, and any finding inside code blocks
-   (versions, hashes, ports — a small probe set built below). For a fair count our engine runs
-   here with UK_NHS, DATE_TIME and ORGANIZATION switched on as well;
-3. throughput: Presidio's one-``analyze()``-per-record loop against our stage on the same records
-   (best of ``--repeats``; the machine is shared, so the ratio is what to read), in one process
-   and over a 2-process pool as the local engine runs it.
+- presidio-research's synth_dataset_v2: dev (templates ``% 5 != 0``, looked at while writing the
+  rules) and held-out (``% 5 == 0``: 276 rows of templates never looked at);
+- our generated set (Faker and mimesis, 16 locales): dev, and held-out (other templates and
+  seed), the held-out part also split by generator (mimesis names are on no list of ours);
 
-Presidio's e-mail recognizer would download the public suffix list through tldextract; here it
-is pointed at tldextract's bundled snapshot, so this benchmark is offline as well.
+per type: recall and precision by span overlap, and the share of gold values still present
+verbatim after ``redact`` (survival), with a stricter partial-survival figure; then the
+false-alarm probes (real Alpaca sentences with no personal data: the share with any finding),
+and the old false-alarm checks (UK_NHS on phones, DATE_TIME in cards, findings in code blocks).
+
+Throughput, CPU time (``time.process_time``) in this process: Presidio's one ``analyze()`` per
+text against our stage's ``process`` (redaction included) on the same records, on the synth set
+and on real Alpaca records (``--alpaca`` of them); best of ``--repeats``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from rich.console import Console
@@ -36,27 +35,9 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import pii_eval as E  # noqa: E402
+
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "pii" / "presidio_synth_dataset_v2.json"
-TYPES = [
-    "PERSON",
-    "PHONE_NUMBER",
-    "STREET_ADDRESS",
-    "EMAIL_ADDRESS",
-    "CREDIT_CARD",
-    "US_SSN",
-    "IBAN_CODE",
-    "IP_ADDRESS",
-]
-GOALS = {
-    "PERSON": (0.85, 0.85),
-    "PHONE_NUMBER": (0.9, None),
-    "STREET_ADDRESS": (0.7, None),
-    "EMAIL_ADDRESS": (0.98, 0.98),
-    "CREDIT_CARD": (0.98, 0.98),
-    "US_SSN": (0.98, 0.98),
-    "IBAN_CODE": (0.98, 0.98),
-    "IP_ADDRESS": (0.98, 0.98),
-}
 CODE_PROBES = [
     "```python\nversion = '10.2.3.4'\nrequests==2.31.0\n```",
     "```\ncommit 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b\nAuthor: dev\n```",
@@ -77,38 +58,6 @@ def overlap(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
     return a_start < b_end and b_start < a_end
 
 
-def score(rows, predictions) -> dict[str, dict[str, float]]:
-    gold_n, gold_hit, pred_n, pred_hit = Counter(), Counter(), Counter(), Counter()
-    for row, spans in zip(rows, predictions, strict=True):
-        gold = row["spans"]
-        for g in gold:
-            entity = g["entity_type"]
-            if entity not in TYPES:
-                continue
-            gold_n[entity] += 1
-            if any(
-                t == entity and overlap(s, e, g["start_position"], g["end_position"]) for t, s, e in spans
-            ):
-                gold_hit[entity] += 1
-        for t, s, e in spans:
-            if t not in TYPES:
-                continue
-            pred_n[t] += 1
-            if any(
-                t == g["entity_type"] and overlap(s, e, g["start_position"], g["end_position"]) for g in gold
-            ):
-                pred_hit[t] += 1
-    return {
-        t: {
-            "gold": gold_n[t],
-            "recall": gold_hit[t] / gold_n[t] if gold_n[t] else float("nan"),
-            "predicted": pred_n[t],
-            "precision": pred_hit[t] / pred_n[t] if pred_n[t] else float("nan"),
-        }
-        for t in TYPES
-    }
-
-
 def false_alarms(rows, predictions) -> Counter:
     counts: Counter = Counter()
     for row, spans in zip(rows, predictions, strict=True):
@@ -125,136 +74,159 @@ def false_alarms(rows, predictions) -> Counter:
     return counts
 
 
-# -- Presidio's default configuration ----------------------------------------------------------------
-def presidio_default(model: str):
-    from curator.pii._presidio import import_presidio
+def _records_from_alpaca(n: int):
+    import gzip
 
-    import_presidio()  # Presidio without its transformers back end (same import as the stage's)
-    import presidio_analyzer
-    import yaml
-    from presidio_analyzer import AnalyzerEngine
-    from presidio_analyzer.nlp_engine import NlpEngineProvider
-    from presidio_analyzer.predefined_recognizers.generic import email_recognizer
-
-    from curator.pii.recognizers import OFFLINE_TLD_EXTRACT
-
-    email_recognizer.tldextract.extract = OFFLINE_TLD_EXTRACT  # offline: the bundled suffix list
-    conf = yaml.safe_load((Path(presidio_analyzer.__file__).parent / "conf" / "default.yaml").read_text())
-    conf["models"] = [{"lang_code": "en", "model_name": model}]
-    engine = NlpEngineProvider(nlp_configuration=conf).create_engine()
-    return AnalyzerEngine(nlp_engine=engine)
+    path = ROOT.parent / "shared" / "data" / "instructions" / "alpaca_52k_en.json.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        rows = json.load(handle)[:n]
+    return [[f"{r['instruction']}\n\n{r['input']}".strip(), r["output"] or "(empty)"] for r in rows]
 
 
-# -- ours ----------------------------------------------------------------------------------------------
-def _records(texts):
+def _make_records(conversations):
     from curator.records import InstructionRecord
 
     return [
         InstructionRecord.model_validate(
             {
-                "messages": [{"role": "user", "content": t}, {"role": "assistant", "content": "ok"}],
+                "messages": [{"role": "user", "content": c[0]}, {"role": "assistant", "content": c[1]}],
                 "provenance": {"source": "bench", "row": i},
             }
         )
-        for i, t in enumerate(texts)
+        for i, c in enumerate(conversations)
     ]
 
 
-_STAGE = None
-
-
-def _pool_init(options):
-    global _STAGE
-    from curator.stages.pii import PIIConfig, PIIStage
-
-    _STAGE = PIIStage(PIIConfig(**options))
-    _STAGE.setup()
-
-
-def _pool_process(texts):
-    return len(_STAGE.process(_records(texts)).kept)
-
-
-def best_of(repeats: int, function) -> float:
+def cpu_best_of(repeats: int, prepare, function) -> float:
+    """Least CPU seconds of ``function(prepare())`` over ``repeats`` runs (``prepare`` untimed)."""
     times = []
     for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
+        argument = prepare()
+        started = time.process_time()
+        function(argument)
+        times.append(time.process_time() - started)
     return min(times)
+
+
+def accuracy_table(console, title, mine, base) -> None:
+    table = Table(title=title)
+    columns = (
+        "type",
+        "gold",
+        "ours R",
+        "ours P",
+        "survive",
+        "partial",
+        "Presidio R",
+        "Presidio P",
+        "survive ",
+    )
+    for column in (*columns, "goal (survive)"):
+        table.add_column(column, justify="left" if column == "type" else "right")
+    for t in E.TYPES:
+        m, b = mine["types"][t], base["types"][t]
+        if not m["gold"]:
+            continue
+        goal = E.SURVIVAL_GOALS[t]
+        ok = m["survival"] <= goal + 1e-9
+        table.add_row(
+            t,
+            str(m["gold"]),
+            _fmt(m["recall"]),
+            _fmt(m["precision"]),
+            _pct(m["survival"]),
+            _pct(m["partial"]),
+            _fmt(b["recall"]),
+            _fmt(b["precision"]),
+            _pct(b["survival"]),
+            f"≤ {goal:.0%}" + ("" if ok else " [red]missed[/red]"),
+        )
+    table.caption = (
+        f"records keeping a gold value: ours {mine['leaking_records']}/{mine['records']}, "
+        f"Presidio {base['leaking_records']}/{base['records']}"
+    )
+    console.print(table)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--alpaca", type=int, default=600, help="Alpaca records for the throughput run")
     parser.add_argument("--model", default="en_core_web_sm")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
-    console = Console(width=120)
+    console = Console(width=140)
     if not args.data.exists():
         console.print(f"[red]{args.data} not found[/red] (../shared/data is only in the project's workspace)")
         return 2
-    rows = json.loads(args.data.read_text(encoding="utf-8"))
-    texts = [r["full_text"] for r in rows]
     from curator.pii.engine import EngineSettings, PIIEngine
     from curator.pii.models import find_model
     from curator.stages.pii import PIIConfig, PIIStage
 
     model = find_model(args.model)
-    console.print(f"{len(rows):,} rows; spaCy model {model}")
-    presidio = presidio_default(model)
-    ours = PIIEngine(EngineSettings(models={"en": args.model})).load()
+    presidio = E.presidio_default(model)
+    presidio.analyze("warm up", language="en")
+    p_dev, p_held = E.load_presidio(args.data)
+    g_held = E.load_generated("heldout")
+    sets = {
+        "presidio synth, held-out templates": p_held,
+        "generated, held-out (all)": g_held,
+        "generated, held-out, Faker values": [r for r in g_held if r["source"] == "faker"],
+        "generated, held-out, mimesis values": [r for r in g_held if r["source"] == "mimesis"],
+        "presidio synth, dev templates": p_dev,
+        "generated, dev": E.load_generated("dev"),
+    }
+    console.print(f"spaCy model {model}; machine load {os.getloadavg()[0]:.1f}")
+    figures: dict = {"model": model, "accuracy": {}, "probes": {}, "throughput": {}}
+    for title, rows in sets.items():
+        texts = [r["text"] for r in rows]
+        mine = E.score(rows, *E.ours(texts, args.model))
+        base = E.score(rows, *E.presidio_run(presidio, texts))
+        figures["accuracy"][title] = {"ours": mine, "presidio_default": base}
+        accuracy_table(console, f"{title}: {len(rows):,} rows", mine, base)
+
+    table = Table(
+        title="False-alarm probes: real Alpaca sentences with no personal data (share with a finding)"
+    )
+    for column in ("probes", "n", "ours: any", "ours: PERSON", "Presidio: any", "Presidio: PERSON"):
+        table.add_column(column, justify="left" if column == "probes" else "right")
+    for part in ("heldout", "dev"):
+        probes = E.load_probes(part)
+        texts = [p["text"] for p in probes]
+        mine = E.probe_rate(probes, E.ours(texts, args.model)[0])
+        base = E.probe_rate(probes, E.presidio_run(presidio, texts)[0])
+        figures["probes"][part] = {"ours": mine, "presidio_default": base}
+        table.add_row(
+            part,
+            str(mine["probes"]),
+            _pct(mine["any_finding"]),
+            _pct(mine["person"]),
+            _pct(base["any_finding"]),
+            _pct(base["person"]),
+        )
+    console.print(table)
+
+    rows = json.loads(args.data.read_text(encoding="utf-8"))
+    texts = [r["full_text"] for r in rows]
     extended = PIIEngine(
         EngineSettings(
             entities=(*EngineSettings().entities, "UK_NHS", "DATE_TIME", "ORGANIZATION"),
             models={"en": args.model},
         )
     ).load()
-    presidio.analyze(texts[0], language="en")
     theirs_pred = [
         [(r.entity_type, r.start, r.end) for r in presidio.analyze(t, language="en")] for t in texts
     ]
-    ours_pred = [[(s.type, s.start, s.end) for s in r.spans] for r in ours.analyze(texts)]
     extended_pred = [[(s.type, s.start, s.end) for s in r.spans] for r in extended.analyze(texts)]
-
-    splits = {
-        "tuning rows (template_id % 5 != 0)": [i for i, r in enumerate(rows) if r["template_id"] % 5],
-        "held-out rows (template_id % 5 == 0)": [i for i, r in enumerate(rows) if not r["template_id"] % 5],
-        "all rows": list(range(len(rows))),
-    }
-    figures: dict = {"rows": len(rows), "model": model, "accuracy": {}, "false_alarms": {}, "throughput": {}}
-    for title, index in splits.items():
-        sub = [rows[i] for i in index]
-        mine = score(sub, [ours_pred[i] for i in index])
-        base = score(sub, [theirs_pred[i] for i in index])
-        figures["accuracy"][title] = {"ours": mine, "presidio_default": base}
-        table = Table(title=f"{title}: {len(sub):,} rows — recall / precision by span overlap")
-        for column in ("type", "gold", "ours R", "ours P", "Presidio R", "Presidio P", "goal (R / P)"):
-            table.add_column(column, justify="left" if column == "type" else "right")
-        for t in TYPES:
-            goal_r, goal_p = GOALS[t]
-            ok = mine[t]["gold"] == 0 or (
-                mine[t]["recall"] >= goal_r and (goal_p is None or mine[t]["precision"] >= goal_p)
-            )
-            table.add_row(
-                t,
-                str(mine[t]["gold"]),
-                _fmt(mine[t]["recall"]),
-                _fmt(mine[t]["precision"]),
-                _fmt(base[t]["recall"]),
-                _fmt(base[t]["precision"]),
-                (f"{goal_r:.2f} / {goal_p:.2f}" if goal_p else f"{goal_r:.2f} / –")
-                + ("" if ok else " [red]missed[/red]"),
-            )
-        console.print(table)
-
     code_theirs = sum(len(presidio.analyze(p, language="en")) for p in CODE_PROBES)
     code_ours = sum(len(r.spans) for r in extended.analyze(CODE_PROBES))
     fa_theirs, fa_ours = false_alarms(rows, theirs_pred), false_alarms(rows, extended_pred)
     fa_theirs["findings inside code blocks (12 probes)"] = code_theirs
     fa_ours["findings inside code blocks (12 probes)"] = code_ours
-    table = Table(title="False alarms (ours with UK_NHS, DATE_TIME and ORGANIZATION switched on too)")
+    table = Table(
+        title="Other false alarms on the synth set (ours with UK_NHS, DATE_TIME, ORGANIZATION on too)"
+    )
     for column in ("false alarm", "Presidio default", "ours"):
         table.add_column(column, justify="left" if column == "false alarm" else "right")
     for key in sorted(set(fa_theirs) | set(fa_ours)):
@@ -262,41 +234,45 @@ def main() -> int:
     console.print(table)
     figures["false_alarms"] = {"presidio_default": dict(fa_theirs), "ours": dict(fa_ours)}
 
-    # -- throughput -----------------------------------------------------------------------------------
+    # -- throughput (CPU time, this process) ------------------------------------------------------------
     stage = PIIStage(PIIConfig(model=args.model))
     stage.setup()
-    loop = best_of(args.repeats, lambda: [presidio.analyze(t, language="en") for t in texts])
-    single = best_of(
-        args.repeats, lambda: [stage.process(_records(texts[i : i + 500])) for i in range(0, len(texts), 500)]
-    )
-    shards = [texts[i : i + 250] for i in range(0, len(texts), 250)]
-    with ProcessPoolExecutor(2, initializer=_pool_init, initargs=({"model": args.model},)) as pool:
-        list(pool.map(_pool_process, [texts[:20], texts[20:40]]))  # workers load the model first
-        pooled = best_of(args.repeats, lambda: list(pool.map(_pool_process, shards)))
-    n = len(texts)
-    table = Table(
-        title=f"Throughput on {n:,} records (best of {args.repeats}; shared machine: read the ratios)"
-    )
-    for column in ("run", "seconds", "records/s", "× Presidio loop"):
-        table.add_column(column, justify="left" if column == "run" else "right")
-    for name, seconds in (
-        ("Presidio default: one analyze() per record", loop),
-        ("ours: pii stage, 1 process (nlp.pipe, NER only, pre-filter)", single),
-        ("ours: pii stage, 2-process pool", pooled),
-    ):
-        table.add_row(name, f"{seconds:.2f}", f"{n / seconds:,.0f}", f"{loop / seconds:.1f}×")
-    console.print(table)
-    figures["throughput"] = {
-        "records": n,
-        "presidio_loop_seconds": loop,
-        "ours_1_process_seconds": single,
-        "ours_2_process_seconds": pooled,
-        "ratio_1_process": loop / single,
-        "ratio_2_process": loop / pooled,
+    workloads = {
+        f"presidio synth ({len(texts):,} records, one message each)": [[t, "ok"] for t in texts],
     }
+    alpaca_path = ROOT.parent / "shared" / "data" / "instructions" / "alpaca_52k_en.json.gz"
+    if args.alpaca and alpaca_path.exists():
+        workloads[f"Alpaca ({args.alpaca:,} records, instruction+input / output)"] = _records_from_alpaca(
+            args.alpaca
+        )
+    table = Table(title=f"Throughput, CPU seconds (best of {args.repeats}; load {os.getloadavg()[0]:.1f})")
+    for column in ("records", "Presidio analyze() loop", "ours: pii stage (redact)", "× Presidio"):
+        table.add_column(column, justify="left" if column == "records" else "right")
+    for name, conversations in workloads.items():
+
+        def presidio_loop(convs):
+            for c in convs:
+                for text in c:
+                    presidio.analyze(text, language="en")
+
+        loop = cpu_best_of(args.repeats, lambda c=conversations: c, presidio_loop)
+        ours_s = cpu_best_of(
+            args.repeats, lambda c=conversations: _make_records(c), lambda records: stage.process(records)
+        )
+        table.add_row(name, f"{loop:.2f}", f"{ours_s:.2f}", f"{loop / ours_s:.1f}×")
+        figures["throughput"][name] = {
+            "presidio_loop_cpu_s": loop,
+            "ours_cpu_s": ours_s,
+            "ratio": loop / ours_s,
+        }
+    console.print(table)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1, default=float))
     return 0
+
+
+def _pct(value: float) -> str:
+    return "–" if value != value else f"{value:.1%}"
 
 
 def _fmt(value: float) -> str:

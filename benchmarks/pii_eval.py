@@ -46,7 +46,12 @@ TYPES = [
 ]
 STRUCTURED = ["EMAIL_ADDRESS", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "IP_ADDRESS"]
 # Survival goals (issue 14): at most this share of gold values left verbatim after redact.
-SURVIVAL_GOALS = {"PERSON": 0.03, "STREET_ADDRESS": 0.03, "PHONE_NUMBER": 0.01, **dict.fromkeys(STRUCTURED, 0.0)}
+SURVIVAL_GOALS = {
+    "PERSON": 0.03,
+    "STREET_ADDRESS": 0.03,
+    "PHONE_NUMBER": 0.01,
+    **dict.fromkeys(STRUCTURED, 0.0),
+}
 
 
 def _row(text: str, spans: list[dict], **extra) -> dict:
@@ -147,7 +152,9 @@ def score(rows: list[dict], predictions: list[list[tuple[str, int, int]]], redac
 def probe_rate(probes: list[dict], predictions: list[list[tuple[str, int, int]]]) -> dict:
     """False alarms on sentences with no personal data: share of sentences with any finding."""
     flagged = [p for p, spans in zip(probes, predictions, strict=True) if spans]
-    person = [p for p, spans in zip(probes, predictions, strict=True) if any(t == "PERSON" for t, _, _ in spans)]
+    person = [
+        p for p, spans in zip(probes, predictions, strict=True) if any(t == "PERSON" for t, _, _ in spans)
+    ]
     n = len(probes)
     return {
         "probes": n,

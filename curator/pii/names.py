@@ -72,6 +72,18 @@ def _values(value) -> list[str]:
     return []
 
 
+# Faker's person providers keep surnames under several names (Polish, Russian: by gender).
+_SURNAME_ATTRIBUTES = (
+    "last_names",
+    "last_names_male",
+    "last_names_female",
+    "last_names_nonbinary",
+    "male_last_names",
+    "female_last_names",
+    "unisex_last_names",
+)
+
+
 @functools.lru_cache(maxsize=1)
 def name_lists() -> tuple[frozenset[str], frozenset[str]]:
     """(given names, surnames), casefolded, without common English words and one-letter entries."""
@@ -83,7 +95,8 @@ def name_lists() -> tuple[frozenset[str], frozenset[str]]:
         provider = importlib.import_module(f"faker.providers.person.{module.name}").Provider
         for attribute in ("first_names", "first_names_male", "first_names_female", "first_names_nonbinary"):
             given.update(v.casefold() for v in _values(getattr(provider, attribute, None)))
-        family.update(v.casefold() for v in _values(getattr(provider, "last_names", None)))
+        for attribute in _SURNAME_ATTRIBUTES:
+            family.update(v.casefold() for v in _values(getattr(provider, attribute, None)))
     common = common_words()
     given = {n for n in given if len(n) > 2 and " " not in n and n not in common}
     family = {n for n in family if len(n) > 2 and " " not in n and n not in common}
@@ -98,7 +111,12 @@ def any_name() -> frozenset[str]:
     names: set[str] = set()
     for module in pkgutil.iter_modules(person.__path__):
         provider = importlib.import_module(f"faker.providers.person.{module.name}").Provider
-        for attribute in ("first_names", "first_names_male", "first_names_female", "last_names"):
+        for attribute in (
+            "first_names",
+            "first_names_male",
+            "first_names_female",
+            *_SURNAME_ATTRIBUTES,
+        ):
             names.update(v.casefold() for v in _values(getattr(provider, attribute, None)) if " " not in v)
     return frozenset(n for n in names if len(n) > 2)
 

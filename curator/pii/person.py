@@ -141,6 +141,10 @@ _FIRM = re.compile(
     r"SA|SAS|SARL|SpA|S\.p\.A|Srl|S\.r\.l|S\.L|BV|B\.V|NV|N\.V|AB|A/S|ASA|Oy|Oyj|ApS|a\.s|s\.r\.o|o\.s|"
     r"k\.s|Ltda|Pty|e\.V)(?![\p{L}\d])\.?"
 )
+_PAIR = re.compile(r"(\p{Lu}[\p{Ll}'’\-]+)[ \t]+(?:and|&)[ \t]+(\p{Lu}[\p{Ll}'’\-]+)")
+_FIRM_AFTER = re.compile(
+    r",?[ \t]+(?:Inc|Ltd|LLC|LLP|PLC|GmbH|AG|Co|Corp|Partners|Associates|Sons|SA|AB|A/S)\b"
+)
 # "Jones, Mitchell and Williams": three surnames name a firm (a list of first names is not all surnames).
 _THREE = re.compile(
     r"(?i:\b(\p{L}[\p{L}'’\-]+),[ \t]+(\p{L}[\p{L}'’\-]+),?[ \t]+(?:and|&)[ \t]+(\p{L}[\p{L}'’\-]+)\b)"
@@ -205,6 +209,10 @@ class NerRecognizer(LocalRecognizer):
                     score = self._ner_person_score(text, start, label, words)
                     if score >= 0.5:
                         results.append(_result(self, "PERSON", start, end, score))
+                        continue
+                    pair = self._pair(text, start, end, label)
+                    if pair:
+                        results.extend(pair)
                         continue
             mapped = NER_LABELS.get(label)
             if mapped and mapped != "PERSON" and mapped in entities:
@@ -273,6 +281,21 @@ class NerRecognizer(LocalRecognizer):
         if first in self._given and not any(self._everyday(w) for w in words[1:]):
             return 0.65
         return 0.0
+
+    def _pair(self, text: str, start: int, end: int, label: str) -> list:
+        """ "Usamov and Bowers" taken as one organisation: two people when both words could be
+        names (neither an everyday word, one on the lists) and no company suffix follows."""
+        match = _PAIR.fullmatch(text, start, end)
+        if label == "PERSON" or not match or _FIRM_AFTER.match(text, end):
+            return []
+        one, two = match.group(1), match.group(2)
+        if (
+            self._everyday(one)
+            or self._everyday(two)
+            or not (self._is_name(one.casefold()) or self._is_name(two.casefold()))
+        ):
+            return []
+        return [_result(self, "PERSON", *match.span(i), 0.6) for i in (1, 2)]
 
     def _after_strong_cue(self, text, results):
         """A capitalised run after "my name is", "called", "my kid", "Mrs." …, unless it is everyday words."""

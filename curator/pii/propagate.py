@@ -26,6 +26,7 @@ _PARTICLE = r"(?:van|von|der|den|de|del|della|di|da|du|dos|das|ten|ter|le|la|al|
 _RUN = rf"{_CAP_WORD}(?:[ \t]+(?:\p{{Lu}}\.|{_PARTICLE}[ \t]+{_CAP_WORD}|{_CAP_WORD})){{0,3}}"
 _AFTER = re.compile(rf"[ \t]*(?:,|;|&|,?[ \t]+(?:and|or|&))[ \t]+({_RUN})")
 _BEFORE = re.compile(rf"({_RUN})(?:[ \t]*(?:,|;|&)|[ \t]+(?:and|or|&))[ \t]*$")
+_END = re.compile(r"[ \t]*(?:[.;!?]|\n|$)")
 _CHAIN = re.compile(rf"(?:[ \t]*(?:,|&|,?[ \t]+and)[ \t]+{_RUN})*")
 _NEXT = re.compile(rf"[ \t]+(\p{{Lu}}\.(?:[ \t]+{_CAP_WORD})?|{_CAP_WORD})")
 _PREVIOUS = re.compile(rf"({_CAP_WORD})[ \t]+$")
@@ -118,6 +119,8 @@ def propagate(text: str, spans: list[Span]) -> list[Span]:
             return True
         return all(is_place(k) and not is_name(k) for k in keys)
 
+    end_of: dict[str, int] = {}
+
     def linked(joint: str, run: str) -> bool:
         """A coordinated run is a name: "and"/"&" with any name-like words; a bare comma only with
         words on the name lists (a comma also separates a name from a company or a town)."""
@@ -127,8 +130,12 @@ def propagate(text: str, spans: list[Span]) -> list[Span]:
             return False
         if any(k in names for k in keys):
             return True
-        bare = not re.search(r"\b(?:and|or)\b|&", joint)
-        return not bare and not plain(words)
+        if plain(words):
+            return False
+        if re.search(r"\b(?:and|or)\b|&", joint):
+            return True
+        # a bare comma: one unknown word that ends the line or sentence ("Contact: Hänninen, Perttu")
+        return len(words) == 1 and _END.match(text, end_of[run]) is not None
 
     # 1. extend over neighbouring name words
     grown = []
@@ -164,11 +171,15 @@ def propagate(text: str, spans: list[Span]) -> list[Span]:
             if _firm_ahead(text, span.end):
                 continue
             after = _AFTER.match(text, span.end)
+            if after:
+                end_of[after.group(1)] = after.end(1)
             if after and linked(after.group(), after.group(1)) and not _firm_ahead(text, after.end(1)):
                 new = add(after.start(1), after.end(1), span.score)
                 if new:
                     queue.append(new)
             before = _BEFORE.search(text, max(0, span.start - 60), span.start)
+            if before:
+                end_of[before.group(1)] = before.end(1)
             if before and linked(before.group()[len(before.group(1)) :], before.group(1)):
                 new = add(before.start(1), before.end(1), span.score)
                 if new:
