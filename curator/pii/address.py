@@ -49,7 +49,17 @@ _EN_WEAK = (
     "gateway|glen|glens|burg|burgs|bypass|camp|canyon|cape|causeway|center|centre|cliff|cliffs|"
     "common|commons|corner|corners|course|courts|cove|coves|creek|crest|curve|dale|dam|divide|"
     "branch|brook|brooks|bluff|bluffs|bottom|beach|bend|arcade|hill|hills|park|path|pike|loop|"
-    "motorway|route|circus|quay|wharf|rise|vale|approach|parade|esplanade|promenade|chase|wynd"
+    "motorway|route|circus|quay|wharf|rise|vale|approach|parade|esplanade|promenade|chase|wynd|"
+    # the rest of the USPS list and the Australian/British street types (plurals included)
+    "access|alleyway|amble|anchorage|artery|basin|brace|brae|brow|byway|centers|centreway|circles|circlet|"
+    "circuit|colonnade|concourse|copse|courtyard|crossroad|crossway|cul-de-sac|cutting|dell|driveway|drives|"
+    "estate|extensions|fairway|footway|foreshore|frontage|gates|glade|grange|greens|groves|gully|harbors|"
+    "highroad|inlet|interchange|islands|junctions|knolls|laneway|lees|lookout|loaf|locks|mall|manors|"
+    "meander|mews|mission|mountains|neck|nook|outlook|overpass|parklands|parks|parkways|passage|pathway|"
+    "pine|plain|plains|plateau|points|ports|quadrangle|quadrant|quays|radial|ramble|ramp|rapid|reserve|"
+    "rest|retreat|ridges|ridgeway|riverway|roads|roadway|rotary|shoal|shoals|siding|slope|spur|spurs|"
+    "squares|strand|stravenue|streets|thoroughfare|throughway|tollway|tor|towers|trafficway|turn|unions|"
+    "valleys|views|villages|villas|walks|walkway|ways"
 )
 _DIRECTION = r"(?:\s+(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\b)?"
 
@@ -140,7 +150,8 @@ _CUE = re.compile(
     r"located\s+(?:at|on|in)|resides?\s+(?:at|on)|moved\s+to|move\s+to|"
     r"(?:ship|send|deliver|mail|post|forward)(?:ed|ing)?\s+(?:it\s+|them\s+|this\s+|the\s+\w+\s+)?to|"
     r"meet\s+(?:me|us)\s+at|come\s+to|visit\s+(?:me|us)\s+at|find\s+(?:me|us)\s+at|"
-    r"billing\s+address|shipping\s+address|home\s+address|mailing\s+address)\b\s*:?)"
+    r"billing\s+address|shipping\s+address|home\s+address|mailing\s+address|"
+    r"(?:lease|property|house|flat|apartment|office|premises)\s+(?:at|on|is\s+at)|moved\s+(?:in\s+)?to)\b\s*:?)"
 )
 
 _UNIT = (

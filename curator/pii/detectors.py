@@ -170,6 +170,7 @@ _DATE = re.compile(
     r"|(?:0?[1-9]|1[0-2])[\-/.](?:0?[1-9]|[12]\d|3[01])[\-/.](?:19|20)?\d{2})$"
 )
 _SSN = re.compile(r"^\d{3}-\d{2}-\d{4}$")
+_POSSESSIVE = frozenset({"my", "your", "his", "her", "our", "their"})
 _MONEY_AFTER = re.compile(r"^\s?(?:%|usd|eur|gbp|dollars?|euros?|pounds?|percent)\b", re.IGNORECASE)
 
 
@@ -232,6 +233,10 @@ def phone_score(text: str, start: int, end: int) -> float:
     if has_context(before[-2:], PHONE_NEGATIVE_CONTEXT):
         return 0.0
     cue = has_context(before + words_after(text, end, 2), PHONE_CONTEXT)
+    # "my number is …", "her number: …": a possessive makes "number" a person's number
+    asks_number = before[-1:] == ["number"] or before[-2:] == ["number", "is"]
+    if cue is None and asks_number and set(before[-4:]) & _POSSESSIVE:
+        cue = "number"
     if cue is not None:
         base = max(base + 0.35, 0.55)
     return min(base, 1.0)

@@ -132,14 +132,14 @@ def everyday(word: str) -> bool:
 
 @functools.lru_cache(maxsize=1)
 def place_words() -> frozenset[str]:
-    """One-word place names (countries, states, cities) from Faker's address providers, casefolded."""
+    """Place names (countries, states, cities) from Faker's address providers, casefolded."""
     import faker.providers.address as address
 
     words: set[str] = set()
     for module in pkgutil.iter_modules(address.__path__):
         provider = importlib.import_module(f"faker.providers.address.{module.name}").Provider
         for attribute in ("countries", "cities", "states", "provinces", "regions", "city_names", "counties"):
-            words.update(v.casefold() for v in _values(getattr(provider, attribute, None)) if " " not in v)
+            words.update(v.casefold() for v in _values(getattr(provider, attribute, None)))
     return frozenset(words)
 
 

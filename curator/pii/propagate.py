@@ -224,10 +224,18 @@ def drop_word_heads(text: str, spans: list[Span]) -> list[Span]:
     number ("73 degrees Fahrenheit", "500 Kelvin"), a doctrine ("Judaism"), or the head of a
     title ("Harry Potter and the Chamber of Secrets").
     """
-    from curator.pii.names import DICTIONARY_RANK, any_name, english_given, english_ranks
+    from curator.pii.names import (
+        DICTIONARY_RANK,
+        any_name,
+        english_given,
+        english_ranks,
+        name_lists,
+        place_words,
+    )
 
     ranks, given, names = english_ranks(), english_given(), any_name()
     surnames = english_given(("last_names",))
+    places, all_given = place_words(), name_lists()[0]
     out = []
     for span in spans:
         if span.type != "PERSON":
@@ -256,6 +264,9 @@ def drop_word_heads(text: str, spans: list[Span]) -> list[Span]:
             continue  # "73 degrees Fahrenheit", "500 Kelvin"; "Harry Potter and the Chamber of Secrets"
         if _ISM.search(value):
             continue  # "Judaism", "Cubism": doctrines, not people
+        key = value.casefold()
+        if key in places and key.split()[0] not in all_given:
+            continue  # "Costa Rica", "Gistrup": a place (a place that is also a given name stays)
         if (
             " " not in value
             and value.casefold() not in names
