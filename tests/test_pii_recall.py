@@ -84,7 +84,10 @@ def test_false_alarm_probe_rate_on_the_dev_probes(pii_engine):
 
 
 def test_unlabelled_foreign_text_gets_patterns_only(pii_engine):
-    german = "Der Hund läuft schnell über die Straße und bellt laut, weil er Hunger hat. Schreib an hund@example.org"
+    german = (
+        "Der Hund läuft schnell über die Straße und bellt laut, weil er Hunger hat. "
+        "Schreib an hund@example.org"
+    )
     chinese = "请写一篇关于北京的文章，介绍它的历史和文化。联系 wang.fang@example.cn"
     assert not looks_english(german) and not looks_english(chinese)
     assert looks_english("Yoga provides many health benefits.")
