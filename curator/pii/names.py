@@ -170,7 +170,7 @@ def is_name(key: str) -> bool:
     return key in given or key in family
 
 
-@functools.lru_cache(maxsize=1)
+@functools.lru_cache(maxsize=4)
 def english_given(attributes: tuple[str, ...] = ("first_names", "first_names_male", "first_names_female")):
     """Given names (or other ``attributes``) of Faker's English locales ("Mark", "Harry"; not "Yoga")."""
     import faker.providers.person as person
