@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_DATA, run_files
+from conftest import SAMPLE_DATA, run_files, write_recipe
 from interrupted_runs import CURATOR, kill_when, outputs
 
 from curator.pipeline import run_recipe
@@ -31,6 +32,11 @@ def test_sample_recipe_same_output_on_ray_and_local(sample_run, tmp_path: Path, 
     distributed = run_recipe(recipe, tmp_path / "ray", engine="ray", workers=2).manifest
     local = json.loads((reference / "manifest.json").read_text())
     assert distributed["run"]["engine"] == "ray"
+    # Both dedup reduces ran partitioned in Ray tasks, and they had duplicates to find.
+    assert distributed["run"]["reduced_in_workers"] == ["exact_dedup", "minhash_dedup"]
+    assert local["run"].get("reduced_in_workers", []) == []
+    removed = {s["name"]: s["removed"] for s in local["stages"]}
+    assert removed["exact_dedup"] > 0 and removed["minhash_dedup"] > 0
     assert distributed["counts"] == local["counts"]
     # Same bytes in every file: not only the same records, the same files in the same order.
     assert run_files(tmp_path / "ray") == run_files(reference)
@@ -46,3 +52,34 @@ def test_killed_run_resumes_on_ray_to_identical_output(resume_workspace: Path, r
     ).manifest
     assert manifest["run"]["resumed_shard_passes"] >= 20
     assert outputs(out) == outputs(resume_workspace / "uninterrupted")
+
+
+def test_planted_near_duplicates_same_output_with_ray_worker_reduce(
+    tmp_path: Path, ray_local: None
+) -> None:
+    """Real Alpaca rows with planted near copies (one word changed) and exact copies: the
+    partitioned MinHash and exact reduces on Ray remove exactly what the local engine removes."""
+    rows = json.loads((SAMPLE_DATA / "alpaca_52k_slice.json").read_text(encoding="utf-8"))[:300]
+    rng = random.Random(3)
+    planted = []
+    for row in rng.sample(rows, 60):
+        words = row["output"].split()
+        if len(words) > 30:
+            words[rng.randrange(len(words))] = "zebra"
+            planted.append({**row, "output": " ".join(words)})
+    planted += rng.sample(rows, 30)
+    data = rows + planted
+    rng.shuffle(data)
+    (tmp_path / "rows.json").write_text(json.dumps(data), encoding="utf-8")
+    recipe_text = (
+        "name: planted\nsources:\n  - {name: a, path: rows.json, license: CC-BY-NC-4.0}\n"
+        "stages:\n  - {type: exact_dedup}\n  - {type: minhash_dedup, keep: longest_response}\n"
+        "run: {batch_size: 40}\n"
+    )
+    recipe = write_recipe(tmp_path, recipe_text)
+    local = run_recipe(load_recipe(recipe), tmp_path / "local").manifest
+    distributed = run_recipe(load_recipe(recipe), tmp_path / "ray", engine="ray", workers=2).manifest
+    assert distributed["run"]["reduced_in_workers"] == ["exact_dedup", "minhash_dedup"]
+    removed = {s["name"]: s["removed"] for s in local["stages"]}
+    assert removed["exact_dedup"] >= 25 and removed["minhash_dedup"] >= 20
+    assert run_files(tmp_path / "ray") == run_files(tmp_path / "local")

@@ -138,3 +138,11 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int, wide: bool = True) 
         mixed = fmix64(accumulator ^ np.uint64(rows))
         keys[:, band] = mixed if wide else (mixed >> np.uint64(32)).astype(np.uint32)
     return keys
+
+
+def whole_keys(keys: np.ndarray, wide: bool) -> np.ndarray:
+    """One hash of all of each record's band keys (64-bit, or its top 32 bits): equal for exact copies."""
+    whole = np.zeros(len(keys), dtype=np.uint64)
+    for band in range(keys.shape[1]):
+        whole = fmix64(whole ^ keys[:, band].astype(np.uint64))
+    return whole if wide else (whole >> np.uint64(32)).astype(np.uint32)

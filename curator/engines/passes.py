@@ -16,6 +16,7 @@ from typing import Any
 
 from curator.engines.accounting import ShardReport
 from curator.engines.shards import plan_passes
+from curator.errors import CuratorError
 from curator.io import ReadStats
 from curator.recipe import Recipe
 from curator.run.work import WorkDir
@@ -26,6 +27,8 @@ OnReport = Callable[[int, ShardReport], None]
 Task = tuple[int, Any]
 # An engine's mapping of one pass's tasks to reports (in any order); a Done payload is passed through.
 MapTasks = Callable[[int, Iterable[Task]], Iterator[ShardReport]]
+# An engine's reduce of a global stage (pass index, stage, the pass's reports) → per-shard decisions.
+Reduce = Callable[[int, GlobalStage, list[ShardReport]], list[Any]]
 
 
 @dataclass(slots=True)
@@ -34,6 +37,7 @@ class EngineResult:
     read_stats: list[ReadStats] = field(default_factory=list)  # one per input file
     shard_count: int = 0
     resumed_shard_passes: int = 0  # shard-passes an interrupted earlier run had completed
+    reduced_in_workers: list[str] = field(default_factory=list)  # global stages reduced partitioned
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +54,7 @@ def run_passes(
     first_tasks: Iterable[Task],
     map_tasks: MapTasks,
     on_report: OnReport | None = None,
+    reduce: Reduce | None = None,
 ) -> None:
     """Run every pass of ``recipe``; ``first_tasks`` may set ``result.shard_count`` as it is consumed."""
     stages = [build_stage(config) for config in recipe.stages]
@@ -60,11 +65,7 @@ def run_passes(
         else:
             stage = stages[passes[pass_index - 1].global_stage]  # type: ignore[index]
             assert isinstance(stage, GlobalStage)
-            signatures = [report.signatures for report in result.passes[-1]]
-            for report in result.passes[-1]:
-                report.signatures = None  # only the reduce holds them, and only while it runs
-            decisions = stage.reduce(signatures)
-            del signatures
+            decisions = (reduce or reduce_in_driver)(pass_index - 1, stage, result.passes[-1])
             tasks = ((shard, decisions[shard]) for shard in range(result.shard_count))
         reports = []
         for report in _in_shard_order(map_tasks(pass_index, _resumed(work, pass_index, tasks, result))):
@@ -72,6 +73,19 @@ def run_passes(
             if on_report:
                 on_report(pass_index, report)
         result.passes.append(reports)
+
+
+def reduce_in_driver(pass_index: int, stage: GlobalStage, reports: list[ShardReport]) -> list[Any]:
+    """The stage's reduce in this process, over the signatures the reports carried back."""
+    signatures = [report.signatures for report in reports]
+    for report in reports:
+        report.signatures = None  # only the reduce holds them, and only while it runs
+    if any(s is None for s in signatures):
+        raise CuratorError(
+            f"stage {stage.name!r}: this work folder was started by an engine that reduces in its "
+            "workers; resume it with that engine (--engine ray)"
+        )
+    return stage.reduce(signatures)
 
 
 def _resumed(work: WorkDir, pass_index: int, tasks: Iterable[Task], result: EngineResult) -> Iterator[Task]:

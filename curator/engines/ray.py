@@ -6,8 +6,11 @@ the very ``ShardRunner`` code the local engine runs, so both engines produce the
 Workers read their own rows (plain JSON Lines by byte offset) and write their shard files; on a
 multi-node cluster the run folder must be on storage every node sees (NFS, a mounted bucket).
 
-A global stage's reduce runs in the driver over the compact numpy signatures the workers return
-(tens of bytes per record), as in the local engine.
+A global stage with a partitioned reduce (:mod:`curator.dedup.partitioned`: MinHash and exact
+dedup) reduces in the workers: each shard task writes its signatures to the work folder, Ray
+tasks run the reduce's hash partitions phase by phase and a last task merges their clusters and
+writes each shard's decisions, so the driver holds O(shards) (paths and counts), not O(rows).
+Other global stages reduce in the driver over the compact signatures the workers return.
 """
 
 from __future__ import annotations
@@ -18,8 +21,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from curator.dedup.partitioned import PartitionedReduce, ShardFiles, StoredDecisions
 from curator.engines.accounting import ShardReport
-from curator.engines.passes import Done, EngineResult, OnReport, Task, run_passes
+from curator.engines.passes import Done, EngineResult, OnReport, Task, reduce_in_driver, run_passes
 from curator.engines.sharding import ShardSpec, plan_shards, read_shard
 from curator.engines.shards import ShardRunner
 from curator.errors import CuratorError
@@ -27,6 +33,7 @@ from curator.ingest import InputFile
 from curator.io import ReadStats, write_bytes_atomic
 from curator.recipe import Recipe
 from curator.run.work import WorkDir
+from curator.stages import GlobalStage
 
 _PLAN_FILE = "ray_plan.pkl"
 
@@ -42,7 +49,7 @@ class _PassActor:
         # arguments: Ray keeps large constructor arguments in the object store and warns about it.
         recipe, inputs = pickle.loads((Path(work_root) / _PLAN_FILE).read_bytes())
         self.inputs = inputs
-        self.runner = ShardRunner(recipe, inputs, Path(work_root))
+        self.runner = ShardRunner(recipe, inputs, Path(work_root), spill_signatures=True)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list]:
         reports = []
@@ -114,8 +121,36 @@ class RayEngine:
         def map_tasks(pass_index: int, tasks: Iterable[Task]) -> Iterator[ShardReport]:
             return self._map_pass(ray, work_root, pass_index, tasks)
 
-        run_passes(recipe, WorkDir(work_root), result, enumerate(specs), map_tasks, on_report)
+        def reduce(pass_index: int, stage: GlobalStage, reports: list[ShardReport]) -> list[Any]:
+            plan = stage.partitioned_reduce()
+            if plan is None:
+                return reduce_in_driver(pass_index, stage, reports)
+            result.reduced_in_workers.append(stage.name)
+            return self._reduce_in_workers(ray, plan, WorkDir(work_root), pass_index, reports)
+
+        run_passes(recipe, WorkDir(work_root), result, enumerate(specs), map_tasks, on_report, reduce)
         return result
+
+    def _reduce_in_workers(
+        self, ray: Any, plan: PartitionedReduce, work: WorkDir, pass_index: int, reports: list[ShardReport]
+    ) -> list[StoredDecisions]:
+        """Every phase's partitions as Ray tasks (one CPU each), then the merge as one more task."""
+        paths = [work.signatures(pass_index, report.shard) for report in reports]
+        for report, path in zip(reports, paths, strict=True):
+            if report.signatures is not None:  # a shard-pass an interrupted local run completed
+                plan.save(report.signatures, path)
+                report.signatures = None
+        offsets = np.zeros(len(reports) + 1, dtype=np.int64)
+        np.cumsum([report.records_out for report in reports], out=offsets[1:])
+        decisions = [work.decisions(pass_index, report.shard) for report in reports]
+        scratch = work.reduce_scratch(pass_index)
+        parts = self.workers
+        run_part = ray.remote(num_cpus=1, max_retries=0)(_run_part)
+        merge = ray.remote(num_cpus=1, max_retries=0)(_merge)
+        for phase in range(plan.phases):  # a phase reads the previous phase's parts
+            ray.get([run_part.remote(plan, phase, p, parts, paths, offsets, scratch) for p in range(parts)])
+        ray.get(merge.remote(plan, parts, paths, offsets, scratch, decisions))
+        return [StoredDecisions(path) for path in decisions]
 
     def _map_pass(
         self, ray: Any, work_root: Path, pass_index: int, tasks: Iterable[Task]
@@ -139,6 +174,18 @@ class RayEngine:
         )
         for row in mapped.iter_rows():
             yield pickle.loads(row["report"])
+
+
+def _run_part(
+    plan: PartitionedReduce, phase: int, part: int, parts: int, paths: list[Path], offsets: Any, scratch: Path
+) -> None:
+    plan.run_part(phase, part, parts, ShardFiles(paths, offsets), scratch)
+
+
+def _merge(
+    plan: PartitionedReduce, parts: int, paths: list[Path], offsets: Any, scratch: Path, decisions: list[Path]
+) -> int:
+    return plan.merge(parts, ShardFiles(paths, offsets), scratch, decisions)
 
 
 def _import_ray() -> Any:

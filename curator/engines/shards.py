@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from curator.dedup.partitioned import StoredDecisions
 from curator.engines.accounting import ShardReport, StageStats, account
 from curator.ingest import InputFile, adapt_rows
 from curator.io import JsonlWriter, RawRow
@@ -55,8 +56,13 @@ def record_line(record: InstructionRecord) -> bytes:
 class ShardRunner:
     """Runs passes over shards. Built once per process: stages load their resources in ``setup``."""
 
-    def __init__(self, recipe: Recipe, inputs: list[InputFile], work_root: Path) -> None:
+    def __init__(
+        self, recipe: Recipe, inputs: list[InputFile], work_root: Path, spill_signatures: bool = False
+    ) -> None:
         self.recipe = recipe
+        # True (engines that reduce in workers): a global stage with a partitioned reduce writes
+        # its signatures to the work folder instead of sending them back in the report.
+        self.spill_signatures = spill_signatures
         self.inputs = inputs
         self.work = WorkDir(work_root)
         self.stages: list[Stage] = [build_stage(config) for config in recipe.stages]
@@ -116,6 +122,8 @@ class ShardRunner:
         stage = self.stages[stage_index]
         assert isinstance(stage, GlobalStage)
         started = time.perf_counter()
+        if isinstance(decisions, StoredDecisions):  # written by a reduce that ran in workers
+            decisions = decisions.load()
         result = stage.apply(records, decisions)
         self._account(stage, shard, len(records), result, time.perf_counter() - started, report)
         self._run_pass(pass_index, shard, result.kept, report)
@@ -139,7 +147,13 @@ class ShardRunner:
             stage = self.stages[plan.global_stage]
             assert isinstance(stage, GlobalStage)
             started = time.perf_counter()
-            report.signatures = stage.signatures(records)
+            signatures = stage.signatures(records)
+            partitioned = stage.partitioned_reduce() if self.spill_signatures else None
+            if partitioned is not None:
+                partitioned.save(signatures, self.work.signatures(pass_index, shard))
+            else:
+                report.signatures = signatures
+            del signatures
             stats = report.stages.setdefault(stage.name, StageStats())
             stats.seconds += time.perf_counter() - started
             target = self.work.spill(pass_index, shard)

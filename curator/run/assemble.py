@@ -121,6 +121,7 @@ def build_manifest(
             batch_size=recipe.run.batch_size,
             shards=result.shard_count,
             resumed_shard_passes=result.resumed_shard_passes,
+            reduced_in_workers=result.reduced_in_workers,
         ),
         timings=Timings(
             **{k: round(v, 4) for k, v in timings.items()},

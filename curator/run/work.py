@@ -36,6 +36,18 @@ class WorkDir:
     def spill(self, pass_index: int, shard: int) -> Path:
         return self._file(f"pass{pass_index}", shard)
 
+    def signatures(self, pass_index: int, shard: int) -> Path:
+        """A shard's signatures for a reduce that runs in workers (numpy .npz, no pickle)."""
+        return self._file(f"signatures/pass{pass_index}", shard).with_suffix(".npz")
+
+    def decisions(self, pass_index: int, shard: int) -> Path:
+        """A shard's decisions, written by a reduce that ran in workers."""
+        return self._file(f"decisions/pass{pass_index}", shard).with_suffix(".npz")
+
+    def reduce_scratch(self, pass_index: int) -> Path:
+        """The parts' intermediate results of a reduce that runs in workers."""
+        return self.root / "reduce" / f"pass{pass_index}"
+
     def kept(self, shard: int) -> Path:
         return self._file("kept", shard)
 

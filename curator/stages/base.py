@@ -37,13 +37,16 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from curator.config_types import SafeName
 from curator.formats.spec import DataFiles
 from curator.records import InstructionRecord
+
+if TYPE_CHECKING:
+    from curator.dedup.partitioned import PartitionedReduce
 
 Action = Literal["drop", "tag"]
 ReasonAction = Literal["drop", "tag", "keep"]
@@ -308,6 +311,12 @@ class GlobalStage(Stage[C]):
     @abstractmethod
     def reduce(self, signatures: Sequence[Any]) -> list[Any]:
         """Reduce: from every batch's signatures (in input order), one decisions object per batch."""
+
+    def partitioned_reduce(self) -> PartitionedReduce | None:
+        """The same reduce cut into hash-partitioned tasks over per-shard signature files
+        (:mod:`curator.dedup.partitioned`), for engines that run the reduce in their workers;
+        its decisions must equal ``reduce``'s. Default: None, the reduce runs in one process."""
+        return None
 
     @abstractmethod
     def apply(self, batch: list[InstructionRecord], decisions: Any) -> StageResult:

@@ -22,6 +22,7 @@ from pydantic import Field
 from curator.dedup.decisions import ClusterDecisions, cluster_decisions, duplicate_details
 from curator.dedup.ids import ids_at_parts, pack_ids, take_parts
 from curator.dedup.keep import KeepPolicy, keep_values
+from curator.dedup.partitioned import ExactPartitioned, PartitionedReduce
 from curator.records import InstructionRecord
 from curator.stages.base import GlobalStage, Reason, StageConfig, StageResult
 from curator.stages.text import Normalization, TextField, normalize, select_text
@@ -100,6 +101,9 @@ class ExactDedup(GlobalStage[ExactDedupConfig]):
             ids=lambda index: ids_at_parts([s.ids for s in signatures], offsets, index),
             similarity_to_kept=lambda a, _b: np.ones(len(a)),
         )
+
+    def partitioned_reduce(self) -> PartitionedReduce:
+        return ExactPartitioned()
 
     def apply(self, batch: list[InstructionRecord], decisions: ClusterDecisions) -> StageResult:
         details = duplicate_details(batch, decisions, self.name)

@@ -55,8 +55,9 @@ from curator.dedup.cluster import (
 from curator.dedup.decisions import ClusterDecisions, cluster_decisions, duplicate_details
 from curator.dedup.ids import ids_at_parts, pack_ids, take_parts
 from curator.dedup.keep import KeepPolicy, keep_values
-from curator.dedup.minhash import band_keys, optimal_bands, recall_bands, signatures
-from curator.dedup.shingles import MAX_N, ShingleKind, fmix64, shingle
+from curator.dedup.minhash import band_keys, optimal_bands, recall_bands, signatures, whole_keys
+from curator.dedup.partitioned import MinHashPartitioned, PartitionedReduce
+from curator.dedup.shingles import MAX_N, ShingleKind, shingle
 from curator.records import InstructionRecord
 from curator.stages.base import GlobalStage, Reason, StageConfig, StageResult
 from curator.stages.text import Normalization, TextField, normalize, select_text
@@ -273,6 +274,10 @@ class MinHashDedup(GlobalStage[MinHashDedupConfig]):
         del sorted_keys
         return present[order[starts]], present[order[later]]
 
+    def partitioned_reduce(self) -> PartitionedReduce:
+        c = self.config
+        return MinHashPartitioned(bands=self.bands, verify=c.verify, threshold=c.threshold)
+
     # -- map -------------------------------------------------------------------------------------
     def apply(self, batch: list[InstructionRecord], decisions: ClusterDecisions) -> StageResult:
         details = duplicate_details(batch, decisions, self.name)
@@ -305,11 +310,7 @@ def _offsets(signatures: Sequence[MinHashSignatures]) -> np.ndarray:
 
 
 def _whole_key(signature: MinHashSignatures, wide: bool) -> np.ndarray:
-    """One hash of all of a record's band keys (64-bit, or its top 32 bits)."""
-    whole = np.zeros(len(signature.counts), dtype=np.uint64)
-    for band in range(signature.keys.shape[1]):
-        whole = fmix64(whole ^ signature.keys[:, band].astype(np.uint64))
-    return whole if wide else (whole >> np.uint64(32)).astype(np.uint32)
+    return whole_keys(signature.keys, wide)
 
 
 class _Parts:

@@ -1,0 +1,87 @@
+"""The partitioned dedup reduces (curator.dedup.partitioned) decide exactly what the in-process
+reduces decide, for any number of parts, on real Alpaca rows with planted near and exact copies."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import SAMPLE_DATA
+
+from curator.dedup.partitioned import StoredDecisions, reduce_in_process
+from curator.records import InstructionRecord
+from curator.stages.exact_dedup import ExactDedup, ExactDedupConfig
+from curator.stages.minhash_dedup import MinHashDedup, MinHashDedupConfig
+
+
+def planted_records(seed: int = 7) -> list[InstructionRecord]:
+    rows = json.loads((SAMPLE_DATA / "alpaca_52k_slice.json").read_text(encoding="utf-8"))[:400]
+    rng = random.Random(seed)
+    texts = [(r["instruction"] + " " + r["input"]).strip() + "\n" + r["output"] for r in rows]
+    planted = []
+    for text in rng.sample(texts, 80):  # near copies: one word changed in a long text
+        words = text.split()
+        if len(words) > 40:
+            words[rng.randrange(len(words))] = "zebra"
+            planted.append(" ".join(words))
+    planted += rng.sample(texts, 40)  # exact copies
+    planted += ["", ""]  # no text: never anyone's duplicate
+    everything = texts + planted
+    rng.shuffle(everything)
+    return [
+        InstructionRecord(
+            id=f"{i:024x}",
+            messages=[{"role": "user", "content": " "}, {"role": "assistant", "content": t or " "}],
+            provenance={"source": "alpaca"},
+        )
+        for i, t in enumerate(everything)
+    ]
+
+
+def _same(left, right) -> None:
+    assert len(left) == len(right)
+    for a, b in zip(left, right, strict=True):
+        np.testing.assert_array_equal(a.positions, b.positions)
+        np.testing.assert_array_equal(a.kept, b.kept)
+        np.testing.assert_array_equal(a.cluster_size, b.cluster_size)
+        np.testing.assert_array_equal(a.similarity, b.similarity)
+        assert a.kept_id == b.kept_id
+
+
+def _partitioned(stage, records, tmp_path: Path, parts: int):
+    plan = stage.partitioned_reduce()
+    shards = [records[i : i + 37] for i in range(0, len(records), 37)]
+    offsets = np.cumsum([0] + [len(s) for s in shards])
+    paths = [tmp_path / f"sig/{i}.npz" for i in range(len(shards))]
+    signatures = [stage.signatures(s) for s in shards]
+    for sig, path in zip(signatures, paths, strict=True):
+        plan.save(sig, path)
+    decisions = [tmp_path / f"dec/{i}.npz" for i in range(len(shards))]
+    reduce_in_process(plan, paths, offsets, tmp_path / f"scratch{parts}", decisions, parts)
+    return stage.reduce(signatures), [StoredDecisions(p).load() for p in decisions]
+
+
+@pytest.mark.parametrize("parts", [1, 3])
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"verify": False}, {"keep": "longest_response"}, {"threshold": 0.5, "shingles": "char", "ngram": 4}],
+)
+def test_partitioned_minhash_reduce_equals_in_process(tmp_path: Path, parts: int, options: dict) -> None:
+    stage = MinHashDedup(MinHashDedupConfig(**options))
+    local, partitioned = _partitioned(stage, planted_records(), tmp_path, parts)
+    assert sum(int((~d.kept).sum()) for d in local) >= 60  # the planted copies are found
+    if options.get("verify", True):  # near copies too, not only exact ones
+        assert any((d.similarity[~d.kept] < 1).any() for d in local)
+    _same(local, partitioned)
+
+
+@pytest.mark.parametrize("parts", [1, 4])
+@pytest.mark.parametrize("keep", ["first", "longest_response"])
+def test_partitioned_exact_reduce_equals_in_process(tmp_path: Path, parts: int, keep: str) -> None:
+    stage = ExactDedup(ExactDedupConfig(keep=keep))
+    local, partitioned = _partitioned(stage, planted_records(), tmp_path, parts)
+    assert sum(int((~d.kept).sum()) for d in local) >= 40
+    _same(local, partitioned)
