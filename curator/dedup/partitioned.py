@@ -96,15 +96,15 @@ class ShardFiles:
     def __init__(self, paths: list[Path], offsets: np.ndarray) -> None:
         self.paths = paths
         self.offsets = offsets  # global index of each shard's first record, plus the total
-        self._cache: OrderedDict[int, dict[str, np.ndarray]] = OrderedDict()
+        self._cache: OrderedDict[int, _ShardArrays] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self.paths)
 
-    def shard(self, shard: int) -> dict[str, np.ndarray]:
+    def shard(self, shard: int) -> _ShardArrays:
         arrays = self._cache.pop(shard, None)
         if arrays is None:
-            arrays = load_arrays(self.paths[shard])
+            arrays = _ShardArrays(self.paths[shard])
         self._cache[shard] = arrays
         while len(self._cache) > _CACHED_SHARDS:
             self._cache.popitem(last=False)
@@ -141,6 +141,26 @@ class ShardFiles:
         for shard in np.unique(shard_of).tolist():
             positions = np.flatnonzero(shard_of == shard)
             yield shard, positions, index[positions] - self.offsets[shard]
+
+
+class _ShardArrays:
+    """One shard's file, each array read when first asked for: a task that needs only the band
+    keys never reads the shingles (most of the bytes)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._arrays: dict[str, np.ndarray] = {}
+        with np.load(path, allow_pickle=False) as data:
+            self._names = set(data.files)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._names
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._arrays:
+            with np.load(self.path, allow_pickle=False) as data:
+                self._arrays[name] = data[name]
+        return self._arrays[name]
 
 
 class _Column:

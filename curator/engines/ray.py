@@ -143,13 +143,7 @@ class RayEngine:
         offsets = np.zeros(len(reports) + 1, dtype=np.int64)
         np.cumsum([report.records_out for report in reports], out=offsets[1:])
         decisions = [work.decisions(pass_index, report.shard) for report in reports]
-        scratch = work.reduce_scratch(pass_index)
-        parts = self.workers
-        run_part = ray.remote(num_cpus=1, max_retries=0)(_run_part)
-        merge = ray.remote(num_cpus=1, max_retries=0)(_merge)
-        for phase in range(plan.phases):  # a phase reads the previous phase's parts
-            ray.get([run_part.remote(plan, phase, p, parts, paths, offsets, scratch) for p in range(parts)])
-        ray.get(merge.remote(plan, parts, paths, offsets, scratch, decisions))
+        reduce_on_ray(ray, plan, paths, offsets, work.reduce_scratch(pass_index), decisions, self.workers)
         return [StoredDecisions(path) for path in decisions]
 
     def _map_pass(
@@ -174,6 +168,24 @@ class RayEngine:
         )
         for row in mapped.iter_rows():
             yield pickle.loads(row["report"])
+
+
+def reduce_on_ray(
+    ray: Any,
+    plan: PartitionedReduce,
+    paths: list[Path],
+    offsets: np.ndarray,
+    scratch: Path,
+    decisions: list[Path],
+    parts: int,
+) -> int:
+    """Every phase's ``parts`` partitions as Ray tasks (one CPU each), then the merge as one more
+    task; the driver passes only paths and offsets. Returns the number of clustered records."""
+    run_part = ray.remote(num_cpus=1, max_retries=0)(_run_part)
+    merge = ray.remote(num_cpus=1, max_retries=0)(_merge)
+    for phase in range(plan.phases):  # a phase reads the previous phase's parts
+        ray.get([run_part.remote(plan, phase, p, parts, paths, offsets, scratch) for p in range(parts)])
+    return ray.get(merge.remote(plan, parts, paths, offsets, scratch, decisions))
 
 
 def _run_part(
