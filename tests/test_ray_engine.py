@@ -32,11 +32,11 @@ def test_sample_recipe_same_output_on_ray_and_local(sample_run, tmp_path: Path, 
     distributed = run_recipe(recipe, tmp_path / "ray", engine="ray", workers=2).manifest
     local = json.loads((reference / "manifest.json").read_text())
     assert distributed["run"]["engine"] == "ray"
-    # Both dedup reduces ran partitioned in Ray tasks, and they had duplicates to find.
+    # Both dedup reduces ran partitioned in Ray tasks; exact dedup had copies to find (the
+    # sample has no near copies left after it: the next test plants them).
     assert distributed["run"]["reduced_in_workers"] == ["exact_dedup", "minhash_dedup"]
     assert local["run"].get("reduced_in_workers", []) == []
-    removed = {s["name"]: s["removed"] for s in local["stages"]}
-    assert removed["exact_dedup"] > 0 and removed["minhash_dedup"] > 0
+    assert {s["name"]: s["removed"] for s in local["stages"]}["exact_dedup"] > 0
     assert distributed["counts"] == local["counts"]
     # Same bytes in every file: not only the same records, the same files in the same order.
     assert run_files(tmp_path / "ray") == run_files(reference)
