@@ -83,6 +83,10 @@ class Annotations(BaseModel):
     pii: list[PIIFinding] = Field(default_factory=list)
     duplicate: DuplicateInfo | None = None
     quality_flags: list[str] = Field(default_factory=list)
+    scores: dict[str, float] = Field(
+        default_factory=dict,
+        description="Model scores by name (lm_score, classifier_score, ...); mixtures select by them.",
+    )
     repairs: list[str] = Field(
         default_factory=list,
         description="Changes made to the text on ingest, e.g. 'removed_nul:messages[1]'.",

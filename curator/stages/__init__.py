@@ -19,6 +19,7 @@ from typing import Annotated, Union
 from pydantic import Field
 
 from curator.stages.base import GlobalStage, RecordStage, Removal, Stage, StageConfig, StageResult
+from curator.stages.classifier_score import ClassifierScore
 from curator.stages.decontaminate import Decontaminate
 from curator.stages.doc_quality import DocQualityStage
 from curator.stages.exact_dedup import ExactDedup
@@ -26,11 +27,13 @@ from curator.stages.language import LanguageStage
 from curator.stages.length import LengthFilter
 from curator.stages.licence import LicenceStage
 from curator.stages.line_dedup import LineDedup
+from curator.stages.lm_score import LMScore
 from curator.stages.minhash_dedup import MinHashDedup
 from curator.stages.pii import PIIStage
 from curator.stages.python import PythonStage
 from curator.stages.quality import QualityFilter
 from curator.stages.regex import RegexFilter
+from curator.stages.semantic_dedup import SemanticDedup
 
 # One line per stage; the order here is the order of the JSON Schema's union.
 _STAGE_CLASSES: list[type[Stage]] = [
@@ -46,6 +49,9 @@ _STAGE_CLASSES: list[type[Stage]] = [
     LicenceStage,
     RegexFilter,
     PythonStage,
+    LMScore,
+    SemanticDedup,
+    ClassifierScore,
 ]
 PLUGIN_GROUP = "curator.stages"
 PLUGIN_ERRORS: dict[str, str] = {}  # entry-point name → why it was left out

@@ -1,0 +1,184 @@
+"""Answer loss, perplexity and IFD of conversations under a causal LM.
+
+* ``loss``: mean negative log-likelihood (nats) of the assistant tokens given everything before
+  them, with the model's chat template (the bundled runner's encoders, so the tokens scored are
+  exactly the tokens ``curator train`` learns);
+* ``perplexity``: exp(loss);
+* ``ifd`` (Cherry LLM's instruction-following difficulty): loss of the answers given the prompt
+  ÷ loss of the same answers with every user and system turn emptied. Near or above 1: the prompt
+  does not help predict the answer (hard, or unrelated); low: the answer follows from the prompt.
+
+Inputs are sorted by length and cut into batches by a token budget; padding is masked out, so a
+record's scores do not depend on which records share its batch (up to float rounding). bf16
+autocast on a GPU that supports it; fp32 on CPU.
+
+A *proxy* model (``proxy-tiny``…) is trained by the bundled runner on a reference set first
+(:func:`proxy_folder`), once per (reference contents, settings), and cached on disk.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import math
+import os
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+import curator
+from curator.records import Message
+from curator.scoring.batching import length_batches
+from curator.scoring.models import autocast, cache_root, pick_device, require_torch
+
+METRICS = ("loss", "perplexity", "ifd", "unconditional_loss")
+
+
+def answer_only(messages: Sequence[Message]) -> list[Message]:
+    """The conversation with every system turn dropped and every user turn emptied (IFD's denominator)."""
+    return [
+        Message(role="user", content="") if m.role == "user" else m for m in messages if m.role != "system"
+    ]
+
+
+class LMScorer:
+    def __init__(
+        self,
+        model: str,
+        *,
+        max_tokens: int = 1024,
+        batch_size: int = 16,
+        max_batch_tokens: int = 16384,
+        device: str = "auto",
+        precision: str = "auto",
+        threads: int | None = None,
+    ) -> None:
+        torch, _ = require_torch()
+        from curator.validation import TrainConfig
+        from curator.train.models import load_model
+
+        if threads:
+            torch.set_num_threads(threads)
+        loaded = load_model(TrainConfig(model=model, seq_len=max(16, max_tokens)))
+        self.model = loaded.model
+        self.encoder = loaded.encoder
+        self.device = pick_device(device)
+        self.precision = precision
+        self.model.to(self.device).eval()
+        self.max_tokens = max_tokens
+        self.batch_size = batch_size
+        self.max_batch_tokens = max_batch_tokens
+
+    def score(self, conversations: Sequence[Sequence[Message]], ifd: bool = True) -> dict[str, np.ndarray]:
+        """Per conversation: loss, perplexity, and (with ``ifd``) unconditional_loss and ifd; NaN when
+        the conversation has no assistant token within ``max_tokens``."""
+        loss = self._mean_nll([list(m) for m in conversations])
+        out = {"loss": loss, "perplexity": np.exp(np.minimum(loss, 700.0))}
+        if ifd:
+            alone = self._mean_nll([answer_only(m) for m in conversations])
+            out["unconditional_loss"] = alone
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out["ifd"] = np.where(alone > 0, loss / alone, np.nan)
+        return out
+
+    def _mean_nll(self, conversations: list[list[Message]]) -> np.ndarray:
+        torch, _ = require_torch()
+        encoded = [self.encoder.encode(messages, self.max_tokens) for messages in conversations]
+        result = np.full(len(encoded), np.nan)
+        usable = [i for i, e in enumerate(encoded) if e is not None]
+        lengths = [len(encoded[i]) for i in usable]  # type: ignore[arg-type]
+        pad = self.encoder.pad_id
+        with torch.inference_mode(), autocast(self.device, self.precision):
+            for batch in length_batches(lengths, self.batch_size, self.max_batch_tokens):
+                items = [encoded[usable[j]] for j in batch]
+                width = max(len(e) for e in items)  # type: ignore[arg-type]
+                ids = np.full((len(items), width), pad, dtype=np.int64)
+                targets = np.full((len(items), width), -100, dtype=np.int64)
+                mask = np.zeros((len(items), width), dtype=np.int64)
+                for row, example in enumerate(items):
+                    n = len(example)  # type: ignore[arg-type]
+                    ids[row, :n] = example.input_ids  # type: ignore[union-attr]
+                    targets[row, :n] = example.targets  # type: ignore[union-attr]
+                    mask[row, :n] = 1
+                ids_t = torch.from_numpy(ids).to(self.device)
+                logits = self.model(
+                    input_ids=ids_t, attention_mask=torch.from_numpy(mask).to(self.device)
+                ).logits
+                targets_t = torch.from_numpy(targets).to(self.device)
+                nll = torch.nn.functional.cross_entropy(
+                    logits.float().transpose(1, 2), targets_t, ignore_index=-100, reduction="none"
+                )
+                counted = (targets_t != -100).sum(1).clamp(min=1)
+                means = (nll.sum(1) / counted).double().cpu().numpy()
+                for row, j in enumerate(batch):
+                    result[usable[j]] = means[row]
+        return result
+
+
+def proxy_folder(
+    preset: str,
+    reference: list[Path],
+    *,
+    steps: int,
+    seed: int,
+    seq_len: int,
+    batch_size: int,
+    threads: int | None,
+    base_dir: Path,
+    log=None,
+) -> Path:
+    """A proxy preset trained by the bundled runner on ``reference`` and saved, cached by content.
+
+    The cache key covers the reference files' bytes, the settings and curator's version, so a
+    changed reference set trains a new proxy; a file lock makes parallel workers train it once.
+    """
+    from curator.validation import TrainConfig
+    from curator.train.data import read_records
+    from curator.train.runner import train_records
+
+    digest = hashlib.sha256(f"{preset}|{steps}|{seed}|{seq_len}|{batch_size}|{curator.__version__}".encode())
+    for path in sorted(reference):
+        digest.update(path.name.encode())
+        digest.update(_file_digest(path))
+    root = cache_root() / "proxies"
+    root.mkdir(parents=True, exist_ok=True)
+    target = root / digest.hexdigest()[:24]
+    with (root / f"{target.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (target / "model" / "config.json").is_file():
+            return target / "model"
+        records = read_records("reference", reference, base_dir=base_dir)
+        config = TrainConfig(
+            model=preset,
+            steps=steps,
+            seed=seed,
+            seq_len=seq_len,
+            batch_size=batch_size,
+            threads=threads,
+            eval_at_start=False,
+            max_generate=0,
+            decontaminate=False,
+            save_model=True,
+            log_every=max(1, steps // 4),
+        )
+        partial = root / f"{target.name}.tmp{os.getpid()}"
+        shutil.rmtree(partial, ignore_errors=True)
+        train_records(records, [], config, partial, on_log=log)
+        partial.rename(target)
+    return target / "model"
+
+
+def _file_digest(path: Path) -> bytes:
+    digest = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        with file.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    return digest.digest()
+
+
+def finite(value: float) -> bool:
+    return value is not None and math.isfinite(value)

@@ -1,0 +1,126 @@
+"""Answer loss, perplexity and IFD from a causal LM, as ``annotations.scores`` (see
+:mod:`curator.scoring.lm`). The model is a local Hugging Face folder or cached id, or a proxy
+preset that the bundled runner first trains on ``reference`` (cached, trained once)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, PrivateAttr, model_validator
+
+from curator.errors import InputError
+from curator.records import InstructionRecord
+from curator.scoring.lm import METRICS
+from curator.stages.base import RecordStage, StageConfig, StageResult
+from curator.stages.scores import ModelOptions, annotate_and_route, check_threshold_names, resolve_model_path
+from curator.validation import PRESET_NAMES
+
+Metric = Literal["loss", "perplexity", "ifd", "unconditional_loss"]
+
+
+class LMScoreConfig(StageConfig, ModelOptions):
+    """Score each record's answers with a causal LM: loss, perplexity and IFD."""
+
+    type: Literal["lm_score"] = "lm_score"
+    model: str = Field(
+        description="A local causal-LM folder, a model id in the local Hugging Face cache, or a proxy "
+        f"preset ({', '.join(PRESET_NAMES)}) trained on `reference` first."
+    )
+    reference: list[str] | None = Field(
+        default=None,
+        description="For a proxy preset: files (any supported format) the bundled runner trains it on.",
+    )
+    proxy_steps: int = Field(default=200, ge=1, description="Training steps of the proxy.")
+    proxy_seed: int = Field(default=0, description="Seed of the proxy's training.")
+    scores: dict[Metric, str] = Field(
+        default_factory=lambda: {"loss": "answer_loss", "perplexity": "perplexity", "ifd": "ifd"},
+        description="Which metrics to write, and under which score name.",
+    )
+    max_tokens: int = Field(default=1024, ge=16, description="Tokens per conversation; longer ones are cut.")
+    batch_size: int = Field(default=16, ge=1)
+    max_batch_tokens: int = Field(default=16384, ge=16, description="Padded tokens per batch at most.")
+
+    _base_dir: Path | None = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reference_list(cls, data):
+        if isinstance(data, dict) and isinstance(data.get("reference"), str):
+            data = {**data, "reference": [data["reference"]]}
+        return data
+
+    @model_validator(mode="after")
+    def _check(self) -> LMScoreConfig:
+        if self.model in PRESET_NAMES and not self.reference:
+            raise ValueError(
+                f"model {self.model} is an untrained proxy preset: give `reference:` files to train it on, "
+                "or a trained model folder"
+            )
+        if not self.scores:
+            raise ValueError("scores: name at least one metric to write")
+        check_threshold_names(self.thresholds, list(self.scores.values()), self.stage_name)
+        return self
+
+    def resolve_paths(self, base_dir: Path) -> LMScoreConfig:
+        from curator.io import check_readable, expand_paths
+
+        resolved = self.model_copy(deep=True)
+        resolved._base_dir = Path(base_dir)
+        if self.model in PRESET_NAMES:
+            for pattern in self.reference or []:
+                try:
+                    for path in expand_paths(pattern, resolved._base_dir):
+                        check_readable(path)
+                except InputError as exc:
+                    raise InputError(f"stage {self.stage_name!r}: reference: {exc}") from None
+        else:
+            resolved.model = resolve_model_path(self.model, resolved._base_dir, self.stage_name)
+        return resolved
+
+    def reference_paths(self) -> list[Path]:
+        from curator.io import expand_paths
+
+        base = self._base_dir or Path.cwd()
+        return [p for pattern in self.reference or [] for p in expand_paths(pattern, base)]
+
+
+class LMScore(RecordStage[LMScoreConfig]):
+    config_model = LMScoreConfig
+
+    def setup(self) -> None:
+        from curator.scoring.lm import LMScorer, proxy_folder
+
+        c = self.config
+        model = c.model
+        if model in PRESET_NAMES:
+            model = str(
+                proxy_folder(
+                    model,
+                    c.reference_paths(),
+                    steps=c.proxy_steps,
+                    seed=c.proxy_seed,
+                    seq_len=min(c.max_tokens, 512),
+                    batch_size=8,
+                    threads=c.threads,
+                    base_dir=c._base_dir or Path.cwd(),
+                )
+            )
+        self.scorer = LMScorer(
+            model,
+            max_tokens=c.max_tokens,
+            batch_size=c.batch_size,
+            max_batch_tokens=c.max_batch_tokens,
+            device=c.device,
+            precision=c.precision,
+            threads=c.threads,
+        )
+
+    def process(self, batch: list[InstructionRecord]) -> StageResult:
+        c = self.config
+        wanted = set(c.scores)
+        values = self.scorer.score(
+            [r.messages for r in batch], ifd=bool(wanted & {"ifd", "unconditional_loss"})
+        )
+        scores = {name: values[metric] for metric, name in c.scores.items() if metric in METRICS}
+        return annotate_and_route(self, batch, scores, c.thresholds)

