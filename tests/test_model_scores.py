@@ -352,3 +352,104 @@ def test_missing_embedding_model_is_one_clear_error(tmp_path: Path) -> None:
     ].config_model.model_validate({"type": "semantic_dedup", "model": "no/such/model"})
     with pytest.raises(CuratorError, match="model folder not found"):
         config.resolve_paths(tmp_path)
+
+
+# -- select: in mixtures -------------------------------------------------------------------------------
+def _scored_run(folder: Path, tiny_lm: Path, mixture: str, rows: list[dict] | None = None) -> Path:
+    rows = rows or [
+        {
+            "instruction": f"Task {i}: {'explain' if i % 3 else 'list'} item {i}.",
+            "input": "",
+            "output": "x " * (i % 7 + 1),
+        }
+        for i in range(30)
+    ]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[::2]))
+    (folder / "b.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[1::2]))
+    write_recipe(
+        folder,
+        f"""\
+sources:
+  - {{name: a, path: a.jsonl, format: alpaca, license: MIT}}
+  - {{name: b, path: b.jsonl, format: alpaca, license: MIT}}
+stages:
+  - {{type: lm_score, model: {tiny_lm}}}
+mixtures:
+{mixture}
+output: {{format: jsonl}}
+""",
+    )
+    run_recipe(load_recipe(folder / "recipe.yaml"), folder / "run")
+    return folder / "run"
+
+
+def test_select_top_fraction_per_source_by_score_is_exact_and_reproducible(
+    tiny_lm: Path, tmp_path: Path
+) -> None:
+    mixture = "  - {name: best, select: {score: ifd, top_fraction: 0.4, per: source}, shuffle: false}"
+    run = _scored_run(tmp_path / "one", tiny_lm, mixture)
+    kept = read_jsonl(run / "data" / "part-00000.jsonl")
+    expected = set()
+    for source in ("a", "b"):
+        mine = [r for r in kept if r["provenance"]["source"] == source]
+        mine.sort(key=lambda r: -r["annotations"]["scores"]["ifd"])  # stable: ties keep output order
+        expected |= {r["id"] for r in mine[: round(0.4 * len(mine))]}
+    rows = read_jsonl(run / "mixtures" / "best" / "data" / "train-00000.jsonl")
+    assert {r["id"] for r in rows} == expected and len(rows) == 12
+    summary = json.loads((run / "mixtures" / "best" / "mixture.json").read_text())["selection"]
+    assert summary["selected"] == 12 and summary["candidates"] == 30 and summary["per"] == "source"
+    card = (run / "mixtures" / "best" / "README.md").read_text()
+    assert "selected by the score `ifd`" in card and "12 of 30 candidates" in card
+    again = _scored_run(tmp_path / "two", tiny_lm, mixture)
+    assert (again / "mixtures" / "best" / "data" / "train-00000.jsonl").read_bytes() == (
+        run / "mixtures" / "best" / "data" / "train-00000.jsonl"
+    ).read_bytes()
+
+
+def test_select_thresholds_and_count(tiny_lm: Path, tmp_path: Path) -> None:
+    mixture = """\
+  - {name: low, select: {score: answer_loss, order: lowest, top_count: 5}}
+  - {name: band, select: {score: ifd, min: 0.0, max: 0.99}}"""
+    run = _scored_run(tmp_path, tiny_lm, mixture)
+    kept = read_jsonl(run / "data" / "part-00000.jsonl")
+    losses = sorted(r["annotations"]["scores"]["answer_loss"] for r in kept)
+    low = read_jsonl(run / "mixtures" / "low" / "data" / "train-00000.jsonl")
+    by_id = {r["id"]: r for r in kept}
+    assert len(low) == 5
+    assert max(by_id[r["id"]]["annotations"]["scores"]["answer_loss"] for r in low) <= losses[4]
+    band = read_jsonl(run / "mixtures" / "band" / "data" / "train-00000.jsonl")
+    inside = [r for r in kept if r["annotations"]["scores"]["ifd"] <= 0.99]
+    assert {r["id"] for r in band} == {r["id"] for r in inside}
+
+
+def test_select_diversity_skips_records_too_close_to_chosen_ones(
+    tiny_lm: Path, minilm: Path, tmp_path: Path
+) -> None:
+    from curator.scoring.embed import SentenceEmbedder
+
+    rows = [{"instruction": u, "input": "", "output": a} for u, a in PARAPHRASES] * 2
+    rows += [
+        {"instruction": f"Name a famous {w}.", "input": "", "output": w} for w in ("river", "poet", "bridge")
+    ]
+    mixture = "  - {name: diverse, select: {score: ifd, top_count: 8, diversity: {max_similarity: 0.8}}}"
+    run = _scored_run(tmp_path, tiny_lm, mixture, rows)
+    chosen = read_jsonl(run / "mixtures" / "diverse" / "data" / "train-00000.jsonl")
+    users = [r["messages"][0]["content"] for r in chosen]
+    vectors = SentenceEmbedder(str(minilm)).embed(users)
+    sims = vectors @ vectors.T
+    np.fill_diagonal(sims, 0)
+    assert sims.max() <= 0.8 + 1e-6
+    assert len(set(users)) == len(users)  # exact copies are the closest of all
+    summary = json.loads((run / "mixtures" / "diverse" / "mixture.json").read_text())["selection"]
+    # seven different tasks among the 15 rows: one of each, every other row skipped as too similar
+    assert len(chosen) == summary["selected"] == 7 and summary["skipped_as_too_similar"] == 8
+
+
+def test_select_config_errors() -> None:
+    from curator.mixtures.config import SelectConfig
+
+    with pytest.raises(ValueError, match="not both"):
+        SelectConfig(score="ifd", top_fraction=0.3, top_count=3)
+    with pytest.raises(ValueError, match="give top_fraction, top_count, min or max"):
+        SelectConfig(score="ifd")

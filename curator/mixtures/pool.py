@@ -8,6 +8,7 @@ arrays. Pass 2 (:func:`iter_pool`) streams them again so the writer converts onl
 from __future__ import annotations
 
 import fnmatch
+import math
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -51,6 +52,14 @@ def iter_pool(paths: Sequence[Path]) -> Iterator[dict[str, Any]]:
     """Kept records as dicts, in output order."""
     for item in iter_pool_raw(paths):
         yield load(item)
+
+
+def score_value(scores: dict[str, Any] | None, name: str) -> float:
+    """The record's score ``name`` as a float; NaN when it has none."""
+    value = (scores or {}).get(name)
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return math.nan
 
 
 def _path_value(record: dict[str, Any], path: str) -> Any:
@@ -141,6 +150,9 @@ class PoolScan:
     groups: dict[str, Codes] = field(default_factory=dict)  # mixture → group names
     group_code: dict[str, np.ndarray] = field(default_factory=dict)  # mixture → per record, -1: left out
     flags: Counter = field(default_factory=Counter)  # (source, quality flag) → kept records
+    scores: dict[str, np.ndarray] = field(default_factory=dict)  # score a mixture selects by → per record
+    selected: dict[str, np.ndarray] = field(default_factory=dict)  # mixture with select: → bool per record
+    selection: dict[str, dict[str, Any]] = field(default_factory=dict)  # mixture → how it selected
 
 
 def scan_pool(
@@ -152,6 +164,8 @@ def scan_pool(
     pii: list[int] = []
     tokens: dict[str, list[int]] = {spec: [] for spec in counters}
     groups: dict[str, list[int]] = {m.name: [] for m in mixtures}
+    score_names = sorted({m.select.score for m in mixtures if m.select is not None})
+    scores: dict[str, list[float]] = {name: [] for name in score_names}
     scan.groups = {m.name: Codes() for m in mixtures}
     batch: list[dict[str, Any]] = []
 
@@ -170,6 +184,8 @@ def scan_pool(
         pii.append(pii_roles(record, annotations))
         for flag in annotations.get("quality_flags") or ():
             scan.flags[provenance["source"], flag] += 1
+        for name in score_names:
+            scores[name].append(score_value(annotations.get("scores"), name))
         for mixture in mixtures:
             code = (
                 scan.groups[mixture.name].code(group_of(record, mixture.by))
@@ -192,6 +208,7 @@ def scan_pool(
     scan.modified = scan.repaired.copy()
     scan.tokens = {spec: np.asarray(values, np.int64) for spec, values in tokens.items()}
     scan.group_code = {name: np.asarray(values, np.int32) for name, values in groups.items()}
+    scan.scores = {name: np.asarray(values, np.float64) for name, values in scores.items()}
     return scan
 
 

@@ -16,6 +16,7 @@ from curator.licensing.terms import ModelTerms
 from curator.mixtures.build import file_digest, select, write_mixtures, write_summary
 from curator.mixtures.cards import RunContext, SourceInfo, render_attribution, render_readme
 from curator.mixtures.pool import PoolScan, modified_roles, scan_pool
+from curator.mixtures.selection import choose
 from curator.mixtures.tokens import WHITESPACE, TokenCounter, check_tokenizer, make_counter
 from curator.run.manifest import MixtureSummary, SourceFate
 
@@ -59,6 +60,10 @@ def build_mixtures(
     """Select and write every mixture (data files, README.md card, ATTRIBUTION, mixture.json)."""
     recipe = loaded.recipe
     data_paths = folder.data_paths(manifest)
+    for mixture in recipe.mixtures:  # select: by score first; weights and size then sample from it
+        if mixture.select is not None:
+            chosen, how = choose(mixture, scan, data_paths, loaded.base_dir)
+            scan.selected[mixture.name], scan.selection[mixture.name] = chosen, how
     selections = [
         select(m, scan, recipe.seed, intended_use=intended_use, terms=terms, modifying_stages=modifying)
         for m in recipe.mixtures
