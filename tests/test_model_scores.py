@@ -453,3 +453,60 @@ def test_select_config_errors() -> None:
         SelectConfig(score="ifd", top_fraction=0.3, top_count=3)
     with pytest.raises(ValueError, match="give top_fraction, top_count, min or max"):
         SelectConfig(score="ifd")
+
+
+# -- report -----------------------------------------------------------------------------------------
+def _section(run: Path, key: str) -> dict:
+    report = json.loads((run / "report.json").read_text())
+    sections = (
+        report["sections"] if isinstance(report["sections"], list) else list(report["sections"].values())
+    )
+    return next(s for s in sections if s["key"] == key)
+
+
+def test_report_shows_score_distributions_per_source_with_thresholds(tiny_lm: Path, tmp_path: Path) -> None:
+    rows = [{"instruction": f"Task {i}", "input": "", "output": "y " * (i % 5 + 1)} for i in range(20)]
+    (tmp_path / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[:12]))
+    (tmp_path / "b.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[12:]))
+    write_recipe(
+        tmp_path,
+        f"""\
+sources:
+  - {{name: a, path: a.jsonl, format: alpaca, license: MIT}}
+  - {{name: b, path: b.jsonl, format: alpaca, license: MIT}}
+stages:
+  - {{type: lm_score, model: {tiny_lm}, action: tag, thresholds: [{{score: ifd, max: 0.9}}]}}
+mixtures:
+  - {{name: top, select: {{score: answer_loss, top_fraction: 0.5}}}}
+""",
+    )
+    run_recipe(load_recipe(tmp_path / "recipe.yaml"), tmp_path / "run")
+    section = _section(tmp_path / "run", "scores")
+    table = next(t for t in section["tables"] if t["title"].startswith("Scores per source"))
+    ifd_rows = {row[1]: row for row in table["rows"] if row[0] == "ifd"}
+    assert set(ifd_rows) == {"a", "b"} and ifd_rows["a"][2] == 12 and ifd_rows["b"][2] == 8
+    charts = {c["x_label"]: c for c in section["charts"]}
+    assert [m["label"] for m in charts["ifd"]["markers"]] == ["lm_score max 0.9"]
+    cut = json.loads((tmp_path / "run" / "mixtures" / "top" / "mixture.json").read_text())["selection"]
+    assert charts["answer_loss"]["markers"][0]["label"] == f"top cut {cut['selected_score_range'][0]:g}"
+    assert sum(charts["ifd"]["values"]) == 20
+    html = (tmp_path / "run" / "report.html").read_text()
+    assert "Model scores" in html and "lm_score max 0.9" in html
+
+
+def test_report_shows_semantic_duplicate_pairs_side_by_side(minilm: Path, tmp_path: Path) -> None:
+    rows = [{"instruction": u, "input": "", "output": a} for u, a in PARAPHRASES]
+    (tmp_path / "d.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    write_recipe(
+        tmp_path,
+        """\
+sources: [{name: d, path: d.jsonl, format: alpaca}]
+stages: [{type: semantic_dedup, threshold: 0.85}]
+""",
+    )
+    run_recipe(load_recipe(tmp_path / "recipe.yaml"), tmp_path / "run")
+    table = next(t for t in _section(tmp_path / "run", "scores")["tables"] if "Semantic" in t["title"])
+    assert len(table["rows"]) == 2
+    similarity, removed, kept = table["rows"][0]
+    assert similarity <= table["rows"][1][0]
+    assert "user: What" in removed and "France" in removed and "France" in kept and removed != kept

@@ -47,6 +47,15 @@ class Series(BaseModel):
     values: list[float]
 
 
+class Marker(BaseModel):
+    """A labelled vertical line on a histogram, e.g. a threshold; ``at`` is in bins (0: left edge)."""
+
+    model_config = _STRICT
+
+    at: float
+    label: str
+
+
 class Chart(BaseModel):
     """A bar chart (categories), a histogram (``labels`` are the bins as text), a waterfall
     (``values[0]`` is the starting total and each later value the (negative) change at its step;
@@ -62,6 +71,7 @@ class Chart(BaseModel):
     x_label: str = ""
     y_label: str = "records"
     series: list[Series] = Field(default_factory=list, description="Segments of a stacked chart.")
+    markers: list[Marker] = Field(default_factory=list, description="Threshold lines (histograms).")
 
 
 class Example(BaseModel):

@@ -123,6 +123,13 @@ def _vertical(chart: Chart, width: int) -> str:
     body.append(
         f'<line class="axis" x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}"/>'
     )
+    for marker in chart.markers:  # thresholds: a dashed line with its label at the top
+        x = left + min(max(marker.at, 0.0), n) * slot
+        body.append(
+            f'<line class="axis" stroke-dasharray="4 3" x1="{x:.1f}" x2="{x:.1f}" y1="{top - 4}" '
+            f'y2="{top + plot_h}"><title>{escape(marker.label)}</title></line>'
+        )
+        body.append(f'<text class="muted" x="{x + 3:.1f}" y="{top + 6}">{escape(marker.label)}</text>')
     if chart.x_label:
         body.append(
             f'<text class="muted" x="{left + plot_w / 2:.1f}" y="{height - 6}" text-anchor="middle">'

@@ -15,6 +15,7 @@ def section_classes() -> list[type[ReportSection]]:
     from curator.report.overview import OverviewSection, RejectsSection, WaterfallSection
     from curator.report.pii import PIISection
     from curator.report.quality import QualitySection
+    from curator.report.scores import ScoresSection
     from curator.report.sources import SourcesSection
 
     sections: list[type[ReportSection]] = [OverviewSection, CorpusSection, EstimatesSection]
@@ -24,4 +25,5 @@ def section_classes() -> list[type[ReportSection]]:
     sections += [DuplicatesSection, ContaminationSection]
     sections.append(LanguageSection)
     sections.append(PIISection)
+    sections.append(ScoresSection)
     return sections
