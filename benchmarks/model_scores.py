@@ -1,0 +1,134 @@
+"""Speed and memory of the model-score stages on Alpaca (../shared/data), end to end through
+``run_recipe`` (read, adapt, stage, write), in CPU seconds so a busy machine does not skew them.
+
+* ``semantic_dedup`` with all-MiniLM-L6-v2 (``text: user``, 128 tokens, float16 embeddings):
+  records per CPU-second, the reduce (k-means + pairs) share, and peak memory (max RSS) of a
+  child process that does only this run. Goal: ≥ 200 records/s on 2 cores, ≤ 2 GiB.
+* ``lm_score`` with proxy-tiny trained on 2,000 held-apart Alpaca rows (training is not timed:
+  the proxy is trained once, cached, before the timed run). Goal: ≥ 500 records/s on 2 cores.
+* Baseline measured in the same run: the same rows through an ``exact_dedup``-only recipe.
+
+"records/s on 2 cores" below is records ÷ CPU-seconds × 2: what two fully used cores give with
+``run.workers: 2`` (each worker runs its model on one thread; the reduce is one process). The
+wall-clock time is printed too, with the machine's load, for what it is worth.
+
+Usage: python benchmarks/model_scores.py [--rows 10000] [--lm-rows 5000] [--workers 1]
+Skips (exit 0) when ../shared/data is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ALPACA = ROOT.parent / "shared" / "data" / "instructions" / "alpaca_52k_en.json.gz"
+
+
+def child(recipe: str, out: str) -> None:
+    """Run one recipe in this (child) process; print CPU seconds, wall seconds, max RSS, manifest stages."""
+    from curator.pipeline import run_recipe
+    from curator.recipe import load_recipe
+
+    cpu, wall = time.process_time(), time.perf_counter()
+    manifest = run_recipe(load_recipe(recipe), Path(out), report=None).manifest
+    cpu = time.process_time() - cpu
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu += children.ru_utime + children.ru_stime  # pool workers, if any
+    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, children.ru_maxrss) / 1024
+    stages = {s["name"]: {"removed": s["removed"], "kept": s["kept"]} for s in manifest["stages"]}
+    print(json.dumps({"cpu": cpu, "wall": time.perf_counter() - wall, "peak_mib": peak, "stages": stages}))
+
+
+def run_child(folder: Path, name: str, stages: list[dict], workers: int, rows_file: str) -> dict:
+    import yaml
+
+    recipe = {
+        "name": name,
+        "sources": [{"name": "alpaca", "path": rows_file, "format": "alpaca", "license": "CC-BY-NC-4.0"}],
+        "stages": stages,
+        "run": {"workers": workers, "batch_size": 2000},
+    }
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(recipe, sort_keys=False))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TOKENIZERS_PARALLELISM": "false"}
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", str(path), str(folder / f"run_{name}")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--rows", type=int, default=10000, help="Alpaca rows for semantic_dedup (52002: all)."
+    )
+    parser.add_argument("--lm-rows", type=int, default=5000, help="Alpaca rows for lm_score.")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return 0
+    if not ALPACA.exists():
+        print(f"skipped: {ALPACA} is not present (../shared/data is only in the project's workspace)")
+        return 0
+    with gzip.open(ALPACA) as handle:
+        rows = json.load(handle)
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        os.environ["CURATOR_CACHE"] = str(folder / "cache")
+        (folder / "dedup.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[: args.rows]))
+        (folder / "score.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[: args.lm_rows]))
+        (folder / "reference.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[-2000:]))
+        lm = {
+            "type": "lm_score",
+            "model": "proxy-tiny",
+            "reference": "reference.jsonl",
+            "proxy_steps": 100,
+            "max_tokens": 512,
+        }
+        run_child(folder, "warm_proxy", [lm], 1, "reference.jsonl")  # trains and caches the proxy; not timed
+        plan = [
+            ("baseline exact_dedup", [{"type": "exact_dedup"}], "dedup.jsonl", args.rows),
+            ("semantic_dedup MiniLM", [{"type": "semantic_dedup"}], "dedup.jsonl", args.rows),
+            ("baseline exact_dedup", [{"type": "exact_dedup"}], "score.jsonl", args.lm_rows),
+            ("lm_score proxy-tiny", [lm], "score.jsonl", args.lm_rows),
+        ]
+        for label, stages, rows_file, count in plan:
+            name = label.split()[0] + "_" + rows_file.split(".")[0]
+            measured = run_child(folder, name, stages, args.workers, rows_file)
+            measured.update(label=label, rows=count)
+            results.append(measured)
+    load = os.getloadavg()
+    print(
+        f"\nmachine: {os.cpu_count()} cores, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}; "
+        f"workers {args.workers}; CPU seconds include pool workers\n"
+    )
+    print("| run | records | CPU s | records / CPU-s | records/s on 2 cores | wall s | peak MiB | removed |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        removed = sum(s["removed"] for s in r["stages"].values())
+        rate = r["rows"] / r["cpu"]
+        print(
+            f"| {r['label']} | {r['rows']:,} | {r['cpu']:.1f} | {rate:,.0f} | {2 * rate:,.0f} | "
+            f"{r['wall']:.1f} | {r['peak_mib']:,.0f} | {removed:,} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""Does model-based selection pick better training data? Equal compute, bundled runner, ≥ 3 seeds.
+
+1. The dirty Alpaca mixture of ``benchmarks/curation_value.py`` (clean rows + exact and near
+   duplicates + Chinese rows + empty/placeholder/refusal answers), and its held-out sets
+   (held-out Alpaca rows, Self-Instruct's 252 user-oriented tasks).
+2. One curation run: the rule stages of curation_value (quality, exact and MinHash dedup,
+   language) + ``lm_score`` with proxy-tiny trained on 1,000 *other* Alpaca rows (Cherry LLM's
+   "brief pre-experience"; answer loss and IFD) + ``semantic_dedup`` (MiniLM, ``action: tag``).
+3. Four arms drawn from the curated records, each trained with the same proxy, steps, batch and
+   sequence length (equal compute):
+   * ``all``: every curated record;
+   * ``random30``: a seeded random 30 % (a different sample per seed);
+   * ``ifd30``: the top 30 % by IFD among records with IFD ≤ 1 (Cherry LLM);
+   * ``semdedup_quality30``: records not tagged as semantic duplicates, the 30 % with the lowest
+     proxy answer loss (the "quality score" here: no quality classifier installs offline).
+4. Held-out bits per byte (mean over the held-out sets; lower is better), mean ± sd over seeds.
+
+No GPU was available to this benchmark's author; on a GPU, pass ``--model proxy-small`` (or
+bigger) and more ``--steps``.
+
+Usage: python benchmarks/selection_value.py [--clean 3000] [--steps 150] [--seeds 0 1 2] [--out DIR]
+Skips (exit 0) when ../shared/data is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from curation_value import SHARED, build, curation_stages  # noqa: E402
+
+ARMS = ("all", "random30", "ifd30", "semdedup_quality30")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clean", type=int, default=3000, help="Clean Alpaca rows in the dirty mixture.")
+    parser.add_argument("--heldout", type=int, default=400)
+    parser.add_argument("--reference", type=int, default=1000, help="Alpaca rows the scoring proxy learns.")
+    parser.add_argument("--model", default="proxy-tiny")
+    parser.add_argument("--steps", type=int, default=150)
+    parser.add_argument("--seq-len", type=int, default=512)
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--fraction", type=float, default=0.3)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=ROOT / "runs" / "selection_value")
+    args = parser.parse_args()
+    args.seed = 0
+    args.max_generate = 0
+    if not (SHARED / "alpaca_52k_en.json.gz").exists():
+        print(f"skipped: {SHARED} is not present (../shared/data is only in the project's workspace)")
+        return 0
+    from curator.pipeline import run_recipe
+    from curator.recipe import load_recipe
+    from curator.train.config import ValidationConfig
+    from curator.train.runner import validate_run
+
+    started = time.perf_counter()
+    folder = args.out
+    folder.mkdir(parents=True, exist_ok=True)
+    mix = build(args, folder)
+    with gzip.open(SHARED / "alpaca_52k_en.json.gz") as handle:
+        english = json.load(handle)
+    order = random.Random(args.seed).sample(range(len(english)), len(english))  # the order build() used
+    used = args.heldout + args.clean + args.clean // 4 + args.clean // 6
+    assert used + args.reference <= len(order)
+    with (folder / "reference.jsonl").open("w", encoding="utf-8") as handle:
+        for i in order[-args.reference :]:  # never in the mixture, its junk, or the held-out set
+            handle.write(json.dumps(english[i], ensure_ascii=False) + "\n")
+
+    stages, missing = curation_stages()
+    recipe = {
+        "name": "selection_value",
+        "seed": 0,
+        "sources": [
+            {"name": "dirty_alpaca", "path": "dirty.jsonl", "format": "alpaca", "license": "CC-BY-NC-4.0"}
+        ],
+        "stages": stages,
+        "run": {"workers": args.workers},
+    }
+    # The rule stages alone decide what is kept (the model stages below only annotate and tag):
+    # a first, cheap run tells how many records 30 % is.
+    (folder / "rules.yaml").write_text(yaml.safe_dump(recipe, sort_keys=False), encoding="utf-8")
+    manifest = run_recipe(
+        load_recipe(folder / "rules.yaml"), folder / "rules", overwrite=True, report=None
+    ).manifest
+    curated = manifest["counts"]["kept"]
+    count = round(args.fraction * curated)
+    recipe["stages"] = [
+        *stages,
+        {
+            "type": "lm_score",
+            "model": args.model,
+            "reference": "reference.jsonl",
+            "proxy_steps": args.steps,
+            "max_tokens": args.seq_len,
+        },
+        {"type": "semantic_dedup", "action": "tag"},
+    ]
+    recipe["mixtures"] = [
+        {"name": "all"},
+        *({"name": f"random30_s{s}", "size": count, "seed": s} for s in args.seeds),
+        {"name": "ifd30", "select": {"score": "ifd", "max": 1.0, "top_count": count}},
+        {
+            "name": "semdedup_quality30",
+            "exclude_flags": ["semantic_dedup:*"],
+            "select": {"score": "answer_loss", "order": "lowest", "top_count": count},
+        },
+    ]
+    (folder / "recipe.yaml").write_text(yaml.safe_dump(recipe, sort_keys=False), encoding="utf-8")
+    run_dir = folder / "run"
+    manifest = run_recipe(load_recipe(folder / "recipe.yaml"), run_dir, overwrite=True).manifest
+    assert manifest["counts"]["kept"] == curated
+    curation_seconds = time.perf_counter() - started
+
+    results: dict[str, list[float]] = {arm: [] for arm in ARMS}
+    records: dict[str, int] = {}
+    for seed in args.seeds:
+        validation = ValidationConfig(
+            eval=[
+                {"path": "alpaca_heldout.jsonl", "name": "alpaca_heldout"},
+                {"path": "user_oriented.jsonl"},
+            ],
+            model=args.model,
+            steps=args.steps,
+            seq_len=args.seq_len,
+            batch_size=args.batch_size,
+            seed=seed,
+            eval_at_start=False,
+            max_generate=0,
+            baseline=False,
+            out=f"validation_s{seed}",
+            log_every=50,
+            mixtures=["all", f"random30_s{seed}", "ifd30", "semdedup_quality30"],
+        )
+        scorecard = validate_run(run_dir, validation, base_dir=folder, overwrite=True, on_log=print)
+        for entry in scorecard["entries"]:
+            arm = "random30" if entry["name"].startswith("random30") else entry["name"]
+            results[arm].append(entry["mean_bits_per_byte"])
+            records[arm] = entry["records"]
+
+    print("\n## The dirty mixture\n")
+    print("| rows | kind |\n|---:|---|")
+    for kind, n in sorted(mix.items(), key=lambda kv: -kv[1]):
+        print(f"| {n:,} | {kind} |")
+    print(
+        f"\ncurated: kept {curated:,} of {manifest['counts']['input_rows']:,} rows; 30 % = {count:,} records"
+    )
+    tagged = next(s for s in manifest["stages"] if s["type"] == "semantic_dedup")["tagged"]
+    print(f"semantic duplicates tagged (MiniLM, cosine ≥ 0.95 on the prompt): {tagged:,}")
+    if missing:
+        print(f"stages not in this checkout (not used): {', '.join(missing)}")
+    print(
+        f"\n## Held-out bits per byte ({args.model}, {args.steps} steps × {args.batch_size} × {args.seq_len} "
+        f"tokens, seeds {' '.join(map(str, args.seeds))}; lower is better)\n"
+    )
+    print("| arm | records | bits/byte mean ± sd | vs all | per seed |\n|---|---:|---:|---:|---|")
+    base = statistics.mean(results["all"])
+    for arm in ARMS:
+        values = results[arm]
+        mean = statistics.mean(values)
+        sd = statistics.stdev(values) if len(values) > 1 else 0.0
+        print(
+            f"| {arm} | {records[arm]:,} | {mean:.4f} ± {sd:.4f} | {100 * (mean - base) / base:+.2f} % | "
+            f"{', '.join(f'{v:.4f}' for v in values)} |"
+        )
+    best = min(ARMS, key=lambda a: statistics.mean(results[a]))
+    print(
+        f"\nlowest mean: {best}. curation {curation_seconds:.0f} s, "
+        f"total {time.perf_counter() - started:.0f} s"
+    )
+    (folder / "selection_value.json").write_text(
+        json.dumps({"mix": mix, "results": results, "records": records, "curated": curated}, indent=2) + "\n"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
