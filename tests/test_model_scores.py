@@ -510,3 +510,16 @@ stages: [{type: semantic_dedup, threshold: 0.85}]
     similarity, removed, kept = table["rows"][0]
     assert similarity <= table["rows"][1][0]
     assert "user: What" in removed and "France" in removed and "France" in kept and removed != kept
+
+
+@pytest.mark.slow
+def test_the_select_sample_recipe_runs(minilm: Path, tmp_path: Path, monkeypatch) -> None:
+    from conftest import SAMPLE_DATA
+
+    monkeypatch.setenv("CURATOR_CACHE", str(tmp_path / "cache"))
+    manifest = run_recipe(load_recipe(SAMPLE_DATA / "select_recipe.yaml"), tmp_path / "run").manifest
+    assert manifest["conservation"]["holds"]
+    assert set(manifest["mixtures"]) == {"ifd_top30", "diverse_best"}
+    assert manifest["mixtures"]["diverse_best"]["records"] == 100
+    section = _section(tmp_path / "run", "scores")
+    assert {c["x_label"] for c in section["charts"]} == {"answer_loss", "perplexity", "ifd"}
