@@ -63,7 +63,7 @@ def main() -> int:
         return 0
     from curator.pipeline import run_recipe
     from curator.recipe import load_recipe
-    from curator.train.config import ValidationConfig
+    from curator.validation import ValidationConfig
     from curator.train.runner import validate_run
 
     started = time.perf_counter()

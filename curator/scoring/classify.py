@@ -23,7 +23,7 @@ import numpy as np
 
 from curator.errors import CuratorError
 from curator.scoring.batching import length_batches
-from curator.scoring.models import autocast, pick_device, require_torch, resolve_model
+from curator.scoring.models import autocast, pick_device, require_torch, resolve_model, torch_threads
 
 
 @dataclass(slots=True)
@@ -46,9 +46,8 @@ class ClassifierScorer:
         precision: str = "auto",
         threads: int | None = None,
     ) -> None:
-        torch, transformers = require_torch()
-        if threads:
-            torch.set_num_threads(threads)
+        _, transformers = require_torch()
+        self.threads = threads
         source = resolve_model(model, base_dir)
         self.tokenizer = transformers.AutoTokenizer.from_pretrained(source, local_files_only=True)
         self.model = transformers.AutoModelForSequenceClassification.from_pretrained(
@@ -89,7 +88,7 @@ class ClassifierScorer:
         out = np.full(len(encoded), np.nan)
         lengths = [len(ids) for ids in encoded]
         pad = self.tokenizer.pad_token_id
-        with torch.inference_mode(), autocast(self.device, self.precision):
+        with torch.inference_mode(), autocast(self.device, self.precision), torch_threads(self.threads):
             for index in length_batches(lengths, self.batch_size, self.batch_size * self.max_tokens // 2):
                 width = max(lengths[i] for i in index)
                 ids = np.full((len(index), width), pad, dtype=np.int64)

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from curator.scoring.batching import length_batches
-from curator.scoring.models import autocast, pick_device, require_torch, resolve_model
+from curator.scoring.models import autocast, pick_device, require_torch, resolve_model, torch_threads
 
 
 class SentenceEmbedder:
@@ -29,9 +29,8 @@ class SentenceEmbedder:
         precision: str = "auto",
         threads: int | None = None,
     ) -> None:
-        torch, transformers = require_torch()
-        if threads:
-            torch.set_num_threads(threads)
+        _, transformers = require_torch()
+        self.threads = threads
         source = resolve_model(model, base_dir)
         self.name = model
         self.tokenizer = transformers.AutoTokenizer.from_pretrained(source, local_files_only=True)
@@ -54,7 +53,7 @@ class SentenceEmbedder:
         lengths = [len(ids) for ids in encoded]
         pad = self.tokenizer.pad_token_id or 0
         budget = self.batch_size * self.max_tokens // 2
-        with torch.inference_mode(), autocast(self.device, self.precision):
+        with torch.inference_mode(), autocast(self.device, self.precision), torch_threads(self.threads):
             for index in length_batches(lengths, self.batch_size, max(budget, self.max_tokens)):
                 width = max(lengths[i] for i in index)
                 ids = np.full((len(index), width), pad, dtype=np.int64)

@@ -31,7 +31,7 @@ import numpy as np
 import curator
 from curator.records import Message
 from curator.scoring.batching import length_batches
-from curator.scoring.models import autocast, cache_root, pick_device, require_torch
+from curator.scoring.models import autocast, cache_root, pick_device, require_torch, torch_threads
 
 METRICS = ("loss", "perplexity", "ifd", "unconditional_loss")
 
@@ -55,12 +55,11 @@ class LMScorer:
         precision: str = "auto",
         threads: int | None = None,
     ) -> None:
-        torch, _ = require_torch()
+        require_torch()
         from curator.validation import TrainConfig
         from curator.train.models import load_model
 
-        if threads:
-            torch.set_num_threads(threads)
+        self.threads = threads
         loaded = load_model(TrainConfig(model=model, seq_len=max(16, max_tokens)))
         self.model = loaded.model
         self.encoder = loaded.encoder
@@ -90,7 +89,7 @@ class LMScorer:
         usable = [i for i, e in enumerate(encoded) if e is not None]
         lengths = [len(encoded[i]) for i in usable]  # type: ignore[arg-type]
         pad = self.encoder.pad_id
-        with torch.inference_mode(), autocast(self.device, self.precision):
+        with torch.inference_mode(), autocast(self.device, self.precision), torch_threads(self.threads):
             for batch in length_batches(lengths, self.batch_size, self.max_batch_tokens):
                 items = [encoded[usable[j]] for j in batch]
                 width = max(len(e) for e in items)  # type: ignore[arg-type]
@@ -165,7 +164,9 @@ def proxy_folder(
         )
         partial = root / f"{target.name}.tmp{os.getpid()}"
         shutil.rmtree(partial, ignore_errors=True)
-        train_records(records, [], config, partial, on_log=log)
+        torch, _ = require_torch()
+        with torch_threads(torch.get_num_threads()):  # train_records sets its own count: restore ours
+            train_records(records, [], config, partial, on_log=log)
         partial.rename(target)
     return target / "model"
 

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import os
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from curator.errors import CuratorError
@@ -110,11 +112,28 @@ def pick_device(name: str):
 def autocast(device, precision: str):
     """bf16 autocast on a GPU that supports it (precision auto|bf16), else a no-op context."""
     torch, _ = require_torch()
-    import contextlib
-
     use = precision == "bf16" or (
         precision == "auto" and device.type == "cuda" and torch.cuda.is_bf16_supported()
     )
     if use and device.type == "cuda":
         return torch.autocast("cuda", dtype=torch.bfloat16)
     return contextlib.nullcontext()
+
+
+@contextlib.contextmanager
+def torch_threads(threads: int | None) -> Iterator[None]:
+    """torch's CPU thread count set to ``threads`` for the block, then restored (None: unchanged).
+
+    Scoring stages run one thread per worker by default; restoring keeps that choice from leaking
+    into later work in the same process (a recipe's validation training, say).
+    """
+    torch, _ = require_torch()
+    if not threads:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
