@@ -29,7 +29,8 @@ from pathlib import Path
 import numpy as np
 
 import curator
-from curator.records import Message
+from curator.errors import CuratorError
+from curator.records import InstructionRecord, Message
 from curator.scoring.batching import length_batches
 from curator.scoring.models import autocast, cache_root, pick_device, require_torch, torch_threads
 
@@ -118,29 +119,30 @@ class LMScorer:
 
 def proxy_folder(
     preset: str,
-    reference: list[Path],
+    reference: Sequence[InstructionRecord],
     *,
     steps: int,
     seed: int,
     seq_len: int,
     batch_size: int,
     threads: int | None,
-    base_dir: Path,
     log=None,
 ) -> Path:
     """A proxy preset trained by the bundled runner on ``reference`` and saved, cached by content.
 
-    The cache key covers the reference files' bytes, the settings and curator's version, so a
-    changed reference set trains a new proxy; a file lock makes parallel workers train it once.
+    The cache key covers the reference records (their JSON), the settings and curator's version,
+    so a changed reference set trains a new proxy; a file lock makes parallel workers train it once.
     """
     from curator.validation import TrainConfig
-    from curator.train.data import read_records
+    from curator.train.data import RecordSet
     from curator.train.runner import train_records
 
+    if not reference:
+        raise CuratorError(f"the reference set to train {preset} on has no records")
     digest = hashlib.sha256(f"{preset}|{steps}|{seed}|{seq_len}|{batch_size}|{curator.__version__}".encode())
-    for path in sorted(reference):
-        digest.update(path.name.encode())
-        digest.update(_file_digest(path))
+    for record in reference:
+        digest.update(record.to_json())
+        digest.update(b"\n")
     root = cache_root() / "proxies"
     root.mkdir(parents=True, exist_ok=True)
     target = root / digest.hexdigest()[:24]
@@ -148,7 +150,6 @@ def proxy_folder(
         fcntl.flock(lock, fcntl.LOCK_EX)
         if (target / "model" / "config.json").is_file():
             return target / "model"
-        records = read_records("reference", reference, base_dir=base_dir)
         config = TrainConfig(
             model=preset,
             steps=steps,
@@ -166,19 +167,11 @@ def proxy_folder(
         shutil.rmtree(partial, ignore_errors=True)
         torch, _ = require_torch()
         with torch_threads(torch.get_num_threads()):  # train_records sets its own count: restore ours
-            train_records(records, [], config, partial, on_log=log)
+            train_records(
+                RecordSet("reference", list(reference), "reference set"), [], config, partial, on_log=log
+            )
         partial.rename(target)
     return target / "model"
-
-
-def _file_digest(path: Path) -> bytes:
-    digest = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    for file in files:
-        with file.open("rb") as handle:
-            while chunk := handle.read(1 << 20):
-                digest.update(chunk)
-    return digest.digest()
 
 
 def finite(value: float) -> bool:

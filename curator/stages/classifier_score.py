@@ -9,8 +9,8 @@ from typing import Literal
 from pydantic import Field, PrivateAttr, model_validator
 
 from curator.records import InstructionRecord
-from curator.stages.base import RecordStage, StageConfig, StageResult
-from curator.stages.scores import ModelOptions, annotate_and_route, check_threshold_names, resolve_model_path
+from curator.stages.base import Judgement, RecordStage, Resources, SetupContext, StageConfig
+from curator.stages.scores import ModelOptions, annotate_and_judge, check_threshold_names, resolve_model_path
 
 Join = Literal["pair", "chat", "template", "answer", "instruction"]
 
@@ -75,7 +75,10 @@ def instruction_and_answer(record: InstructionRecord) -> tuple[str, str]:
 class ClassifierScore(RecordStage[ClassifierScoreConfig]):
     config_model = ClassifierScoreConfig
 
-    def setup(self) -> None:
+    def resources(self) -> Resources:
+        return Resources(loads_model=True, wants_gpu=True, memory_mb=500)
+
+    def setup(self, context: SetupContext | None = None) -> None:
         from curator.scoring.classify import ClassifierScorer
 
         c = self.config
@@ -91,7 +94,7 @@ class ClassifierScore(RecordStage[ClassifierScoreConfig]):
             threads=c.threads,
         )
 
-    def process(self, batch: list[InstructionRecord]) -> StageResult:
+    def judge(self, batch: list[InstructionRecord]) -> list[Judgement]:
         c = self.config
         if c.join == "chat":
             encoded = self.scorer.chat_ids(
@@ -108,4 +111,4 @@ class ClassifierScore(RecordStage[ClassifierScoreConfig]):
             else:
                 encoded = self.scorer.encode([a if c.join == "answer" else p for p, a in pairs], None)
         values = self.scorer.score(encoded)
-        return annotate_and_route(self, batch, {c.score_name: values}, c.thresholds)
+        return annotate_and_judge(batch, {c.score_name: values}, c.thresholds)

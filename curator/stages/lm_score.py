@@ -9,11 +9,10 @@ from typing import Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 
-from curator.errors import InputError
 from curator.records import InstructionRecord
 from curator.scoring.lm import METRICS
-from curator.stages.base import RecordStage, StageConfig, StageResult
-from curator.stages.scores import ModelOptions, annotate_and_route, check_threshold_names, resolve_model_path
+from curator.stages.base import Judgement, RecordStage, Resources, SetupContext, StageConfig, StageInput
+from curator.stages.scores import ModelOptions, annotate_and_judge, check_threshold_names, resolve_model_path
 from curator.validation import PRESET_NAMES
 
 Metric = Literal["loss", "perplexity", "ifd", "unconditional_loss"]
@@ -63,47 +62,49 @@ class LMScoreConfig(StageConfig, ModelOptions):
         return self
 
     def resolve_paths(self, base_dir: Path) -> LMScoreConfig:
-        from curator.io import check_readable, expand_paths
-
+        """A copy that knows the recipe's folder; a model folder is checked now (the pipeline
+        checks and reads the reference files: ``input_files``)."""
         resolved = self.model_copy(deep=True)
         resolved._base_dir = Path(base_dir)
-        if self.model in PRESET_NAMES:
-            for pattern in self.reference or []:
-                try:
-                    for path in expand_paths(pattern, resolved._base_dir):
-                        check_readable(path)
-                except InputError as exc:
-                    raise InputError(f"stage {self.stage_name!r}: reference: {exc}") from None
-        else:
+        if self.model not in PRESET_NAMES:
             resolved.model = resolve_model_path(self.model, resolved._base_dir, self.stage_name)
         return resolved
 
-    def reference_paths(self) -> list[Path]:
-        from curator.io import expand_paths
-
+    def input_files(self) -> list[StageInput]:
+        """For a proxy preset: the reference set it is trained on (read by the pipeline)."""
+        if self.model not in PRESET_NAMES:
+            return []
         base = self._base_dir or Path.cwd()
-        return [p for pattern in self.reference or [] for p in expand_paths(pattern, base)]
+        return [StageInput("reference", tuple(self.reference or ()), base, what="reference set")]
 
 
 class LMScore(RecordStage[LMScoreConfig]):
     config_model = LMScoreConfig
 
-    def setup(self) -> None:
+    def resources(self) -> Resources:
+        # proxy-tiny is ~1M parameters; a local model can be any size: its weights dominate.
+        return Resources(loads_model=True, wants_gpu=True, memory_mb=500)
+
+    def setup(self, context: SetupContext | None = None) -> None:
         from curator.scoring.lm import LMScorer, proxy_folder
 
         c = self.config
         model = c.model
         if model in PRESET_NAMES:
+            if context is None or not context.inputs:
+                raise RuntimeError(
+                    f"stage {self.name!r} trains {model} on its reference set: call setup(context) with "
+                    "the records the pipeline read for config.input_files()"
+                )
             model = str(
                 proxy_folder(
                     model,
-                    c.reference_paths(),
+                    context.inputs[0].records,
                     steps=c.proxy_steps,
                     seed=c.proxy_seed,
                     seq_len=min(c.max_tokens, 512),
                     batch_size=8,
                     threads=c.threads,
-                    base_dir=c._base_dir or Path.cwd(),
                 )
             )
         self.scorer = LMScorer(
@@ -116,11 +117,11 @@ class LMScore(RecordStage[LMScoreConfig]):
             threads=c.threads,
         )
 
-    def process(self, batch: list[InstructionRecord]) -> StageResult:
+    def judge(self, batch: list[InstructionRecord]) -> list[Judgement]:
         c = self.config
         wanted = set(c.scores)
         values = self.scorer.score(
             [r.messages for r in batch], ifd=bool(wanted & {"ifd", "unconditional_loss"})
         )
         scores = {name: values[metric] for metric, name in c.scores.items() if metric in METRICS}
-        return annotate_and_route(self, batch, scores, c.thresholds)
+        return annotate_and_judge(batch, scores, c.thresholds)

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from curator.errors import InputError
 from curator.records import InstructionRecord
-from curator.stages.base import Stage, StageResult
+from curator.stages.base import Judgement, Reason
 
 
 class ScoreThreshold(BaseModel):
@@ -79,35 +79,29 @@ def resolve_model_path(model: str, base_dir: Path, stage: str) -> str:
     return model
 
 
-def annotate_and_route(
-    stage: Stage,
+def annotate_and_judge(
     batch: Sequence[InstructionRecord],
     scores: dict[str, Sequence[float]],
     thresholds: Sequence[ScoreThreshold],
-) -> StageResult:
-    """Write finite scores onto each record, then keep, flag or remove it by the thresholds."""
-    result = StageResult()
+) -> list[Judgement]:
+    """Write finite scores onto each record; per record, keep (None) or the threshold it fails."""
+    judgements: list[Judgement] = []
     for index, record in enumerate(batch):
         for name, values in scores.items():
             value = float(values[index])
             if math.isfinite(value):
                 record.annotations.scores[name] = round(value, 6)
-        reason, detail = None, None
-        for threshold in thresholds:
-            value = record.annotations.scores.get(threshold.score)
-            if value is None:
-                continue
-            if threshold.min is not None and value < threshold.min:
-                reason, detail = (
-                    "score_below_min",
-                    {"score": threshold.score, "value": value, "min": threshold.min},
-                )
-                break
-            if threshold.max is not None and value > threshold.max:
-                reason, detail = (
-                    "score_above_max",
-                    {"score": threshold.score, "value": value, "max": threshold.max},
-                )
-                break
-        stage.route(result, record, reason, detail)
-    return result
+        judgements.append(_outside(record, thresholds))
+    return judgements
+
+
+def _outside(record: InstructionRecord, thresholds: Sequence[ScoreThreshold]) -> Reason | None:
+    for threshold in thresholds:
+        value = record.annotations.scores.get(threshold.score)
+        if value is None:
+            continue
+        if threshold.min is not None and value < threshold.min:
+            return Reason("score_below_min", {"score": threshold.score, "value": value, "min": threshold.min})
+        if threshold.max is not None and value > threshold.max:
+            return Reason("score_above_max", {"score": threshold.score, "value": value, "max": threshold.max})
+    return None

@@ -21,12 +21,12 @@ import numpy as np
 from pydantic import Field, PrivateAttr
 
 from curator.dedup.cluster import connected_components
-from curator.dedup.decisions import ClusterDecisions, apply_decisions, cluster_decisions
+from curator.dedup.decisions import ClusterDecisions, cluster_decisions, duplicate_details
 from curator.dedup.ids import ids_at_parts, pack_ids, take_parts
 from curator.dedup.keep import KeepPolicy, keep_values
 from curator.records import InstructionRecord
 from curator.scoring import semdedup
-from curator.stages.base import GlobalStage, StageConfig, StageResult
+from curator.stages.base import GlobalStage, Reason, Resources, SetupContext, StageConfig, StageResult
 from curator.stages.scores import resolve_model_path
 from curator.stages.text import TextField, select_text
 
@@ -89,7 +89,11 @@ class EmbeddingSignatures:
 class SemanticDedup(GlobalStage[SemanticDedupConfig]):
     config_model = SemanticDedupConfig
 
-    def setup(self) -> None:
+    def resources(self) -> Resources:
+        # MiniLM: 90 MB of weights, ~250 MiB of process growth with torch's buffers on CPU.
+        return Resources(loads_model=True, wants_gpu=True, memory_mb=300)
+
+    def setup(self, context: SetupContext | None = None) -> None:
         from curator.scoring.embed import SentenceEmbedder
 
         c = self.config
@@ -142,4 +146,5 @@ class SemanticDedup(GlobalStage[SemanticDedupConfig]):
         return semdedup.similar_pairs(vectors, labels, c.threshold, live)
 
     def apply(self, batch: list[InstructionRecord], decisions: ClusterDecisions) -> StageResult:
-        return apply_decisions(self, batch, decisions, REASON)
+        details = duplicate_details(batch, decisions, self.name)
+        return self.settle(batch, [None if d is None else Reason(REASON, d) for d in details])
