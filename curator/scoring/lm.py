@@ -96,16 +96,13 @@ class LMScorer:
                 width = max(len(e) for e in items)  # type: ignore[arg-type]
                 ids = np.full((len(items), width), pad, dtype=np.int64)
                 targets = np.full((len(items), width), -100, dtype=np.int64)
-                mask = np.zeros((len(items), width), dtype=np.int64)
                 for row, example in enumerate(items):
                     n = len(example)  # type: ignore[arg-type]
                     ids[row, :n] = example.input_ids  # type: ignore[union-attr]
                     targets[row, :n] = example.targets  # type: ignore[union-attr]
-                    mask[row, :n] = 1
-                ids_t = torch.from_numpy(ids).to(self.device)
-                logits = self.model(
-                    input_ids=ids_t, attention_mask=torch.from_numpy(mask).to(self.device)
-                ).logits
+                # Right padding under a causal mask: real tokens never attend to the pads after them,
+                # so no attention mask is needed and SDPA takes its fast causal path; pads are not scored.
+                logits = self.model(input_ids=torch.from_numpy(ids).to(self.device)).logits
                 targets_t = torch.from_numpy(targets).to(self.device)
                 nll = torch.nn.functional.cross_entropy(
                     logits.float().transpose(1, 2), targets_t, ignore_index=-100, reduction="none"
