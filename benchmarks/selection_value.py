@@ -63,8 +63,8 @@ def main() -> int:
         return 0
     from curator.pipeline import run_recipe
     from curator.recipe import load_recipe
-    from curator.validation import ValidationConfig
     from curator.train.runner import validate_run
+    from curator.validation import ValidationConfig
 
     started = time.perf_counter()
     folder = args.out

@@ -21,25 +21,34 @@ from typing import Any
 import numpy as np
 
 from curator.records import InstructionRecord
-from curator.report.base import Chart, Marker, Outcome, ReportSection, SectionResult, Table, example_text
+from curator.report.base import (
+    Chart,
+    ManifestLike,
+    Marker,
+    Outcome,
+    ReportSection,
+    SectionResult,
+    Table,
+    example_text,
+)
+from curator.run.manifest import Manifest
 
 SEMANTIC_TYPES = ("semantic_dedup",)
 BINS = 20
 MAX_HEADS = 50_000  # kept cluster heads whose text is remembered for the side-by-side pairs
 
 
-def thresholds(manifest: dict[str, Any]) -> dict[str, list[tuple[float, str]]]:
+def thresholds(manifest: Manifest) -> dict[str, list[tuple[float, str]]]:
     """Score name → [(value, where it comes from)] from the run's recipe and mixtures."""
     found: dict[str, list[tuple[float, str]]] = {}
-    recipe = (manifest.get("recipe") or {}).get("resolved") or {}
-    for stage in recipe.get("stages") or []:
+    for stage in manifest.recipe.stage_configs():
         name = stage.get("name") or stage.get("type")
         for rule in stage.get("thresholds") or []:
             for bound in ("min", "max"):
                 if rule.get(bound) is not None:
                     found.setdefault(rule["score"], []).append((float(rule[bound]), f"{name} {bound}"))
-    for mixture, summary in (manifest.get("mixtures") or {}).items():
-        selection = summary.get("selection")
+    for mixture, summary in manifest.mixtures.items():
+        selection = (summary.model_extra or {}).get("selection")
         if not selection:
             continue
         for bound in ("min", "max"):
@@ -59,10 +68,10 @@ class ScoresSection(ReportSection):
     title = "Model scores"
     pairs_shown = 10
 
-    def __init__(self, manifest: dict[str, Any]) -> None:
+    def __init__(self, manifest: ManifestLike) -> None:
         super().__init__(manifest)
         self.values: dict[tuple[str, str], array] = {}  # (score, source) → values
-        self.semantic = {s["name"] for s in manifest.get("stages") or [] if s.get("type") in SEMANTIC_TYPES}
+        self.semantic = set(self.manifest.stages_of(*SEMANTIC_TYPES))
         self.heads: dict[str, str] = {}  # kept cluster head id → example text
         self._pairs: list[tuple[float, str, list[Any]]] = []  # max-heap by -(closeness to threshold)
 

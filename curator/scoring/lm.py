@@ -57,8 +57,8 @@ class LMScorer:
         threads: int | None = None,
     ) -> None:
         require_torch()
-        from curator.validation import TrainConfig
         from curator.train.models import load_model
+        from curator.validation import TrainConfig
 
         self.threads = threads
         loaded = load_model(TrainConfig(model=model, seq_len=max(16, max_tokens)))
@@ -130,9 +130,9 @@ def proxy_folder(
     The cache key covers the reference records (their JSON), the settings and curator's version,
     so a changed reference set trains a new proxy; a file lock makes parallel workers train it once.
     """
-    from curator.validation import TrainConfig
     from curator.train.data import RecordSet
     from curator.train.runner import train_records
+    from curator.validation import TrainConfig
 
     if not reference:
         raise CuratorError(f"the reference set to train {preset} on has no records")
