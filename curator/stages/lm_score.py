@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 
+from curator.formats.spec import DataFiles
 from curator.records import InstructionRecord
 from curator.scoring.lm import METRICS
 from curator.stages.base import Judgement, RecordStage, Resources, SetupContext, StageConfig, StageInput
@@ -75,7 +76,8 @@ class LMScoreConfig(StageConfig, ModelOptions):
         if self.model not in PRESET_NAMES:
             return []
         base = self._base_dir or Path.cwd()
-        return [StageInput("reference", tuple(self.reference or ()), base, what="reference set")]
+        files = DataFiles(name="reference", path=list(self.reference or ()))
+        return [StageInput("reference", files, base, what="reference set")]
 
 
 class LMScore(RecordStage[LMScoreConfig]):
