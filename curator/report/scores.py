@@ -34,6 +34,7 @@ from curator.report.base import (
 from curator.run.manifest import Manifest
 
 SEMANTIC_TYPES = ("semantic_dedup",)
+SCORE_TYPES = ("lm_score", "classifier_score")
 BINS = 20
 MAX_HEADS = 50_000  # kept cluster heads whose text is remembered for the side-by-side pairs
 
@@ -42,6 +43,8 @@ def thresholds(manifest: Manifest) -> dict[str, list[tuple[float, str]]]:
     """Score name → [(value, where it comes from)] from the run's recipe and mixtures."""
     found: dict[str, list[tuple[float, str]]] = {}
     for stage in manifest.recipe.stage_configs():
+        if stage.get("type") not in SCORE_TYPES:  # other stages' `thresholds` mean other things
+            continue
         name = stage.get("name") or stage.get("type")
         for rule in stage.get("thresholds") or []:
             for bound in ("min", "max"):
