@@ -288,7 +288,13 @@ run: {batch_size: 2}
     kept = read_jsonl(tmp_path / "run" / "data" / "part-00000.jsonl")
     assert manifest["counts"]["kept"] == 4 and len(removed) == 2
     by_user = {r["messages"][0]["content"]: r for r in kept}
-    pairs = {r["record"]["messages"][0]["content"]: r["detail"] for r in removed}
+    # detail is written as JSON text in removed/ files
+    pairs = {
+        r["record"]["messages"][0]["content"]: r["detail"]
+        if isinstance(r["detail"], dict)
+        else json.loads(r["detail"])
+        for r in removed
+    }
     # longest_response keeps the longer answer of each pair
     assert set(pairs) == {"What is the capital of France?", "Provide 3 tips to stay healthy."}
     france = by_user["What's the capital city of France?"]
