@@ -39,7 +39,7 @@ def outputs(run: Path) -> dict[str, bytes]:
 def kill_when(process: subprocess.Popen, done_dir: Path, at_least: int) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if done_dir.exists() and len(list(done_dir.glob("*.pkl"))) >= at_least:
+        if done_dir.exists() and len(list(done_dir.glob("*.npz"))) >= at_least:
             os.kill(process.pid, signal.SIGKILL)
             process.wait()
             return

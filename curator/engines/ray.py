@@ -16,7 +16,6 @@ Other global stages reduce in the driver over the compact signatures the workers
 from __future__ import annotations
 
 import logging
-import pickle
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -31,11 +30,12 @@ from curator.engines.shards import ShardRunner
 from curator.errors import CuratorError
 from curator.ingest import InputFile
 from curator.io import ReadStats, write_bytes_atomic
+from curator.io.safe_pack import pack, unpack
 from curator.recipe import Recipe
 from curator.run.work import WorkDir
 from curator.stages import GlobalStage
 
-_PLAN_FILE = "ray_plan.pkl"
+_PLAN_FILE = "ray_plan.npz"  # safe_pack, never pickle: the run folder may be shared storage
 
 
 class _PassActor:
@@ -47,21 +47,21 @@ class _PassActor:
         tune_worker()
         # The plan travels as a file in the run folder (which every node sees), not as actor
         # arguments: Ray keeps large constructor arguments in the object store and warns about it.
-        recipe, inputs = pickle.loads((Path(work_root) / _PLAN_FILE).read_bytes())
+        recipe, inputs = _read_plan(Path(work_root) / _PLAN_FILE)
         self.inputs = inputs
         self.runner = ShardRunner(recipe, inputs, Path(work_root), spill_signatures=True)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list]:
         reports = []
         for task in batch["task"]:
-            pass_index, shard, payload = pickle.loads(task)
+            pass_index, shard, payload = unpack(task)
             if pass_index == 0:
                 spec: ShardSpec = payload
                 rows = read_shard(self.inputs[spec.input_index], spec)
                 report = self.runner.first_pass(shard, spec.input_index, rows)
             else:
                 report = self.runner.later_pass(pass_index, shard, payload)
-            reports.append(pickle.dumps(report, protocol=5))
+            reports.append(pack(report))
         return {"report": reports}
 
 
@@ -116,7 +116,7 @@ class RayEngine:
         result = EngineResult(read_stats=[ReadStats() for _ in inputs])
         specs = plan_shards(inputs, batch_size, result.read_stats)
         result.shard_count = len(specs)
-        write_bytes_atomic(work_root / _PLAN_FILE, pickle.dumps((recipe, inputs), protocol=5))
+        _write_plan(work_root / _PLAN_FILE, recipe, inputs)
 
         def map_tasks(pass_index: int, tasks: Iterable[Task]) -> Iterator[ShardReport]:
             return self._map_pass(ray, work_root, pass_index, tasks)
@@ -155,7 +155,7 @@ class RayEngine:
             if isinstance(payload, Done):
                 yield payload.report
             else:
-                todo.append({"task": pickle.dumps((pass_index, shard, payload), protocol=5)})
+                todo.append({"task": pack((pass_index, shard, payload))})
         if not todo:
             return
         dataset = ray.data.from_items(todo, override_num_blocks=len(todo))
@@ -167,7 +167,28 @@ class RayEngine:
             num_cpus=1,
         )
         for row in mapped.iter_rows():
-            yield pickle.loads(row["report"])
+            yield unpack(row["report"])
+
+
+def _write_plan(path: Path, recipe: Recipe, inputs: list[InputFile]) -> None:
+    """The recipe as JSON plus what stage configs resolved privately (an eval set's base folder)."""
+    private = [
+        {k: v for k, v in (stage.__pydantic_private__ or {}).items() if isinstance(v, _PLAIN)}
+        for stage in recipe.stages
+    ]
+    write_bytes_atomic(path, pack((recipe.model_dump_json(), private, inputs)))
+
+
+def _read_plan(path: Path) -> tuple[Recipe, list[InputFile]]:
+    recipe_json, private, inputs = unpack(path.read_bytes())
+    recipe = Recipe.model_validate_json(recipe_json)
+    for stage, values in zip(recipe.stages, private, strict=True):
+        for name, value in values.items():
+            setattr(stage, name, value)
+    return recipe, inputs
+
+
+_PLAIN = (str, int, float, bool, Path, type(None))
 
 
 def reduce_on_ray(

@@ -6,11 +6,12 @@ atomically, so it marks that shard-pass complete (an interrupted run resumes fro
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from curator.errors import CuratorError
 from curator.io import write_bytes_atomic
+from curator.io.safe_pack import UnsafePackError, pack, unpack
 
 if TYPE_CHECKING:
     from curator.engines.accounting import ShardReport
@@ -55,17 +56,22 @@ class WorkDir:
         """The shard's report for a pass: written last, atomically, so it marks the pass complete."""
         directory = self.root / "done" / f"pass{pass_index}"
         directory.mkdir(parents=True, exist_ok=True)
-        return directory / f"{shard:06d}.pkl"
+        return directory / f"{shard:06d}.npz"
 
     def load_done(self, pass_index: int, shard: int) -> ShardReport | None:
         """The report of a shard-pass an earlier, interrupted run completed; None if it did not."""
         path = self.done(pass_index, shard)
         if not path.exists():
             return None
-        return pickle.loads(path.read_bytes())
+        try:
+            return unpack(path.read_bytes())  # never pickle: a run folder may sit on shared storage
+        except (UnsafePackError, TypeError) as exc:
+            raise CuratorError(
+                f"{path}: not a work file this program wrote ({exc}); run `curator clean` on the run folder"
+            ) from None
 
     def mark_done(self, pass_index: int, report: ShardReport) -> None:
-        write_bytes_atomic(self.done(pass_index, report.shard), pickle.dumps(report, protocol=5))
+        write_bytes_atomic(self.done(pass_index, report.shard), pack(report))
 
     def _file(self, folder: str, shard: int) -> Path:
         directory = self.root / folder
