@@ -6,7 +6,7 @@ The run folder's layout is :class:`curator.run.RunFolder`'s; its manifest (a typ
 
 from __future__ import annotations
 
-import hashlib
+import logging
 import shutil
 import time
 from collections import Counter
@@ -27,15 +27,19 @@ from curator.licensing.terms import resolve_terms
 from curator.mixtures.run import build_mixtures, check_tokenizers, scan_kept
 from curator.output import assemble_outputs
 from curator.recipe import LoadedRecipe
-from curator.run import Manifest, RunFolder
+from curator.run import Manifest, RunFolder, fingerprint
 from curator.run.assemble import build_manifest, finish_manifest
+from curator.run.lock import FolderLock
 from curator.stage_inputs import check_stage_inputs
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
 class RunResult:
     out_dir: Path
     run: Manifest  # the manifest as written
+    already_finished: bool = False  # the folder held this finished run; nothing was recomputed
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -52,35 +56,32 @@ def resolve_stage_paths(loaded: LoadedRecipe) -> LoadedRecipe:
     return loaded.model_copy(update={"recipe": loaded.recipe.model_copy(update={"stages": stages})})
 
 
-def run_fingerprint(loaded: LoadedRecipe, inputs: list[InputFile]) -> str:
-    """What output bytes depend on: the recipe text, the inputs' contents and formats, the shard size."""
-    digest = hashlib.sha256(loaded.sha256.encode())
-    digest.update(str(loaded.recipe.run.batch_size).encode())
-    for item in inputs:
-        digest.update(f"\0{item.display}\0{item.format}\0{item.sha256}".encode())
-    return digest.hexdigest()
+def prepare_out_dir(out_dir: Path, overwrite: bool, parts: dict[str, str]) -> bool:
+    """Make the run folder ready; True when it holds an interrupted run of the same work to resume.
 
-
-def prepare_out_dir(out_dir: Path, overwrite: bool, fingerprint: str) -> bool:
-    """Make the run folder ready; True when it holds an interrupted run of the same work to resume."""
+    A resume is refused, naming what changed, when anything the output depends on differs from
+    what the interrupted run was computing (see :mod:`curator.run.fingerprint`).
+    """
     folder = RunFolder(out_dir)
     work_root, marker = folder.work_dir, folder.fingerprint_path
-    if out_dir.exists() and any(out_dir.iterdir()):
+    if out_dir.exists() and folder.has_content():
         finished = folder.is_finished()
         if not finished and marker.exists() and not overwrite:
-            if marker.read_text().strip() == fingerprint:
+            old = fingerprint.decode(marker.read_bytes())
+            if old == parts:
                 return True
+            changed = fingerprint.describe_changes(old, parts)
             raise CuratorError(
-                f"{out_dir} holds an unfinished run of another recipe or other inputs; "
+                f"{out_dir} holds an unfinished run of another recipe or other inputs ({changed}); "
                 "pass --overwrite to start over"
             )
         if not overwrite:
             raise CuratorError(f"output folder {out_dir} is not empty; choose another --out or --overwrite")
         if not finished and not work_root.exists():
             raise CuratorError(f"refusing to overwrite {out_dir}: it does not look like a curator run folder")
-        shutil.rmtree(out_dir)
-    work_root.mkdir(parents=True, exist_ok=True)
-    write_bytes_atomic(marker, fingerprint.encode())
+        folder.clear()
+    folder.make_work_dir()
+    write_bytes_atomic(marker, fingerprint.encode(parts))
     return False
 
 
@@ -108,11 +109,29 @@ def run_recipe(
     filled, cards = fill_from_cards(loaded.recipe, loaded.base_dir, by_source)
     loaded = loaded.model_copy(update={"recipe": filled}) if filled is not loaded.recipe else loaded
     loaded = resolve_stage_paths(loaded)  # stages' own input files (eval sets), checked now too
-    recipe = loaded.recipe
     if on_planned:
         on_planned(inputs)
-    prepare_out_dir(out_dir, overwrite, run_fingerprint(loaded, inputs))
     folder = RunFolder(out_dir)
+    with FolderLock(out_dir):  # one run per folder; a killed run's lock is released by the kernel
+        if folder.is_finished() and not overwrite and _same_work(folder.read_manifest(), loaded, inputs):
+            return _finish_interrupted(folder, report)
+        prepare_out_dir(out_dir, overwrite, fingerprint.fingerprint_parts(loaded, inputs))
+        return _run(loaded, inputs, cards, folder, started, workers, on_report, engine, ray_address, report)
+
+
+def _run(
+    loaded: LoadedRecipe,
+    inputs: list[InputFile],
+    cards: dict[str, CardInfo | None],
+    folder: RunFolder,
+    started: float,
+    workers: int | None,
+    on_report: Callable[[int, ShardReport], None] | None,
+    engine: str,
+    ray_address: str | None,
+    report: Literal["run", "audit"] | None,
+) -> RunResult:
+    recipe = loaded.recipe
     workers = workers or recipe.run.workers
     engine_started = time.perf_counter()
     runner = LocalEngine(workers) if engine == "local" else _ray_engine(workers, ray_address)
@@ -133,15 +152,45 @@ def run_recipe(
     provenance_started = time.perf_counter()
     after = after_run(loaded, folder, core, cards)  # source fates, licences, mixtures
     manifest = finish_manifest(core, **after, provenance_seconds=time.perf_counter() - provenance_started)
-    folder.write_manifest(manifest)  # last: a folder with a manifest is a finished run
-    shutil.rmtree(folder.work_dir)
     if not manifest.conservation.holds:
         raise AssertionError(f"accounting bug: {manifest.conservation}")
+    folder.write_manifest(manifest)  # last: a folder with a manifest is a finished run
+    return _complete(folder, manifest, report)
+
+
+def _complete(folder: RunFolder, manifest: Manifest, report: Literal["run", "audit"] | None) -> RunResult:
+    """What follows the manifest: drop the work files, write the report. A run killed in between
+    is completed by running it again (see ``_finish_interrupted``)."""
+    if folder.work_dir.exists():
+        shutil.rmtree(folder.work_dir)
     if report:  # after the manifest: it reads the finished run's files, like `curator report` does
         from curator.report.builder import write_report
 
-        write_report(out_dir, kind=report)  # reads the manifest back: same report as `curator report`
-    return RunResult(out_dir, manifest)
+        write_report(folder.root, kind=report)  # reads the manifest back: same report as `curator report`
+    return RunResult(folder.root, manifest)
+
+
+def _same_work(manifest: Manifest, loaded: LoadedRecipe, inputs: list[InputFile]) -> bool:
+    """Whether a finished run's manifest describes this recipe text on these very inputs."""
+    return (
+        manifest.recipe.sha256 == loaded.sha256
+        and manifest.run.batch_size == loaded.recipe.run.batch_size
+        and [(i.file, i.sha256) for i in manifest.inputs] == [(i.display, i.sha256) for i in inputs]
+    )
+
+
+def _finish_interrupted(folder: RunFolder, report: Literal["run", "audit"] | None) -> RunResult:
+    """A finished run asked to run again: complete what a kill after its manifest left undone
+    (work files, report) and report it as already finished."""
+    manifest = folder.read_manifest()
+    reported = folder.report_json.exists() and folder.report_html.exists()
+    if folder.work_dir.exists() or (report and not reported):
+        logger.warning("%s: the run had finished but not cleaned up; completing it", folder.root)
+        result = _complete(folder, manifest, report)
+    else:
+        result = RunResult(folder.root, manifest)
+    result.already_finished = True
+    return result
 
 
 def after_run(

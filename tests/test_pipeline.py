@@ -162,9 +162,12 @@ def test_refuses_to_overwrite_without_flag(tmp_path: Path) -> None:
     (tmp_path / "in.jsonl").write_bytes(alpaca("fine") + b"\n")
     recipe = load_recipe(write_recipe(tmp_path, "sources:\n  - {name: a, path: in.jsonl}\n"))
     run_recipe(recipe, tmp_path / "run")
+    assert run_recipe(recipe, tmp_path / "run").already_finished  # the same work: nothing to redo
+    (tmp_path / "in.jsonl").write_bytes(alpaca("changed") + b"\n")
+    other = load_recipe(write_recipe(tmp_path, "sources:\n  - {name: a, path: in.jsonl}\n"))
     with pytest.raises(CuratorError, match="not empty"):
-        run_recipe(recipe, tmp_path / "run")
-    assert run_recipe(recipe, tmp_path / "run", overwrite=True).manifest["counts"]["kept"] == 1
+        run_recipe(other, tmp_path / "run")
+    assert run_recipe(other, tmp_path / "run", overwrite=True).manifest["counts"]["kept"] == 1
 
 
 def test_compressed_inputs_and_parquet_output_load_with_datasets(tmp_path: Path) -> None:

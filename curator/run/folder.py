@@ -15,6 +15,8 @@ A folder with ``manifest.json`` holds a finished run.
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from pydantic import ValidationError
 from curator.errors import CuratorError
 from curator.io import open_binary_reader, write_bytes_atomic
 from curator.records import InstructionRecord
+from curator.run.lock import LOCK_FILE
 from curator.run.manifest import Manifest
 from curator.run.work import WorkDir
 
@@ -67,7 +70,7 @@ class RunFolder:
         return self.root / self.REMOVED
 
     def removed_file(self, stage: str) -> Path:
-        return self.removed_dir / f"{stage}.jsonl"
+        return self.inside(self.removed_dir / f"{stage}.jsonl")
 
     @property
     def rejected_path(self) -> Path:
@@ -78,7 +81,7 @@ class RunFolder:
         return self.root / self.MIXTURES
 
     def mixture_dir(self, name: str) -> Path:
-        return self.mixtures_dir / name
+        return self.inside(self.mixtures_dir / name)
 
     def mixture_work_dir(self, name: str) -> Path:
         return self.root / self.MIXTURE_WORK / name
@@ -105,7 +108,43 @@ class RunFolder:
 
     def path(self, relative: str) -> Path:
         """A path the manifest lists (relative to the run folder)."""
-        return self.root / relative
+        return self.inside(self.root / relative)
+
+    def inside(self, path: Path) -> Path:
+        """``path``, after checking it stays inside the run folder (names come from recipes)."""
+        root = os.path.abspath(self.root)
+        if os.path.commonpath([root, os.path.abspath(path)]) != root:
+            raise CuratorError(f"refusing to write {path}: it is outside the run folder {self.root}")
+        return path
+
+    # -- making and clearing --------------------------------------------------------------------
+    def has_content(self) -> bool:
+        """Whether the folder holds anything besides the lock of the run that holds it."""
+        return self.root.is_dir() and any(p.name != LOCK_FILE for p in self.root.iterdir())
+
+    def clear(self) -> None:
+        """Remove everything but the lock (a run holds it while it clears the folder)."""
+        for entry in self.root.iterdir():
+            if entry.name == LOCK_FILE:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+
+    def make_work_dir(self) -> Path:
+        """``_work/``, private to its owner: it can hold raw rows until the run finishes."""
+        self.work_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(self.work_dir, 0o700)
+        return self.work_dir
+
+    def clean(self) -> bool:
+        """Remove the work files an interrupted run left (they may hold raw, unredacted rows).
+        True when there was something to remove."""
+        if not self.work_dir.exists():
+            return False
+        shutil.rmtree(self.work_dir)
+        return True
 
     def relative(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()

@@ -2,8 +2,9 @@
 
 ``fcntl.flock`` is held by the open file, and the kernel drops it when the process ends in any way
 (exit, exception, SIGKILL), so the lock of a killed run is stale by construction: the next run
-simply takes it. The file itself stays (removing it would let two runs lock two different files
-under the same name); it holds who took the lock, for the message a second run prints.
+simply takes it. The file holds who took the lock, for the message a second run prints. It is
+removed when the run ends (so a finished folder is the same bytes every time); a run that locked
+a file which was removed meanwhile notices (the name points elsewhere) and tries again.
 """
 
 from __future__ import annotations
@@ -31,16 +32,20 @@ class FolderLock:
 
     def acquire(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _describe(os.read(fd, 4096))
-            os.close(fd)
-            raise CuratorError(
-                f"{self.folder} is in use by another run ({holder}); wait for it to finish or choose "
-                "another --out"
-            ) from None
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = _describe(os.read(fd, 4096))
+                os.close(fd)
+                raise CuratorError(
+                    f"{self.folder} is in use by another run ({holder}); wait for it to finish or choose "
+                    "another --out"
+                ) from None
+            if _same_file(fd, self.path):
+                break
+            os.close(fd)  # the holder removed the file as we opened it: lock the new one
         os.ftruncate(fd, 0)
         info = {"pid": os.getpid(), "host": socket.gethostname(), "since": int(time.time())}
         os.pwrite(fd, orjson.dumps(info), 0)
@@ -48,7 +53,8 @@ class FolderLock:
 
     def release(self) -> None:
         if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            if _same_file(self._fd, self.path):
+                self.path.unlink()  # while still locked: nobody can hold this file after us
             os.close(self._fd)
             self._fd = None
 
@@ -58,6 +64,13 @@ class FolderLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path))
+    except FileNotFoundError:
+        return False
 
 
 def _describe(raw: bytes) -> str:
