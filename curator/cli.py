@@ -392,16 +392,33 @@ def validate_mixtures(
 
 
 @cli.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@user_errors
+def clean(run_dir: Path) -> None:
+    """Remove the work files (_work/) an interrupted run left in RUN_DIR; they may hold raw rows."""
+    from curator.run import RunFolder
+    from curator.run.lock import FolderLock
+
+    folder = RunFolder(run_dir)
+    if not run_dir.is_dir():
+        raise CuratorError(f"{run_dir}: no such run folder")
+    with FolderLock(run_dir):
+        removed = folder.clean()
+    click.echo(f"removed {folder.work_dir}" if removed else f"{run_dir}: nothing to clean")
+
+
+@cli.command()
 @click.argument("record_id")
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the trace as JSON.")
 @click.option("--no-source-row", is_flag=True, help="Do not read the row back from the input file.")
+@click.option("--raw", is_flag=True, help="Show the source row unredacted even if the run had a pii stage.")
 @user_errors
-def trace(record_id: str, run_dir: Path, as_json: bool, no_source_row: bool) -> None:
+def trace(record_id: str, run_dir: Path, as_json: bool, no_source_row: bool, raw: bool) -> None:
     """Show RECORD_ID's path in RUN_DIR: source file and row, every stage, removal or mixtures."""
     from curator.trace import format_trace, trace_record
 
-    found = trace_record(record_id, run_dir, source_row=not no_source_row)
+    found = trace_record(record_id, run_dir, source_row=not no_source_row, raw=raw)
     if as_json:
         import orjson
 

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
-from curator.io import JsonlWriter, ParquetShardWriter, ShardedJsonlWriter
+from curator.io import JsonlWriter, ParquetShardWriter, ShardedJsonlWriter, open_binary_reader
 from curator.recipe import Recipe
 from curator.run import RunFolder
 from curator.run.manifest import OutputFile, Outputs
@@ -60,12 +60,33 @@ def _parquet_row(line: bytes) -> dict[str, Any]:
     return record
 
 
-def _describe(folder: RunFolder, path: Path, records: int) -> OutputFile:
+def _describe(folder: RunFolder, path: Path, written: int) -> OutputFile:
+    """The file's digest and its record count read back from disk (the manifest proves the
+    accounting from the files, not from counters); a count that differs from what was written is
+    an accounting bug, never a silent loss."""
     digest = hashlib.sha256()
+    newlines = 0
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
+            newlines += chunk.count(b"\n")
+    records = recount(path) if path.suffix in (".parquet", ".gz", ".zst") else newlines
+    if records != written:
+        raise AssertionError(f"accounting bug: {path} holds {records} records, {written} were written")
     return OutputFile(path=folder.relative(path), records=records, sha256=digest.hexdigest())
+
+
+def recount(path: Path) -> int:
+    """Records in a written data file: Parquet metadata, or lines of (compressed) JSON Lines."""
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(path).metadata.num_rows
+    count = 0
+    with open_binary_reader(path) as stream:
+        while chunk := stream.read(1 << 20):
+            count += chunk.count(b"\n")
+    return count
 
 
 def assemble_outputs(folder: RunFolder, shard_count: int, recipe: Recipe) -> Outputs:
@@ -97,7 +118,9 @@ def assemble_outputs(folder: RunFolder, shard_count: int, recipe: Recipe) -> Out
     for path, count in zip(paths, counts, strict=True):
         outputs.data.append(_describe(folder, path, count))
 
-    stage_dirs = work.removed_stage_dirs()
+    # The recipe's stages, not whatever folders _work/removed holds: a planted one is never output.
+    names = sorted(stage.stage_name for stage in recipe.stages)
+    stage_dirs = [d for d in map(work.removed_dir, names) if d.is_dir()]
     if stage_dirs:
         folder.removed_dir.mkdir(exist_ok=True)
     for stage_dir in stage_dirs:

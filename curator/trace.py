@@ -112,7 +112,9 @@ def _stage_notes(record: dict[str, Any], stage: StageEntry) -> list[str]:
     return notes
 
 
-def trace_record(record_id: str, run_dir: Path, *, source_row: bool = True) -> dict[str, Any]:
+def trace_record(
+    record_id: str, run_dir: Path, *, source_row: bool = True, raw: bool = False
+) -> dict[str, Any]:
     """Everything known about one record of a run (JSON-ready)."""
     prefix = record_id.strip().lower()
     if not _ID.match(prefix):
@@ -199,7 +201,26 @@ def trace_record(record_id: str, run_dir: Path, *, source_row: bool = True) -> d
         result["removed"] = {"stage": hit["stage"], "reason": hit["reason"], "detail": hit.get("detail")}
     if source_row:
         result["source_row"] = _source_row(manifest, provenance)
+        if not raw:
+            _redact_source_row(manifest, result["source_row"])
     return result
+
+
+def _redact_source_row(manifest: Manifest, row: dict[str, Any]) -> None:
+    """With a pii stage in the run, the input row is shown as that stage would write it: redacted
+    (``--raw`` shows it as it is in the input file)."""
+    if "raw" not in row:
+        return
+    from curator.recipe import Recipe
+    from curator.stages import build_stage
+
+    recipe = Recipe.model_validate(manifest.recipe.resolved)
+    for config in recipe.stages:
+        stage = build_stage(config)
+        if stage.scrubs_outputs:
+            row["raw"] = stage.scrub_rejected([{"raw": row["raw"]}])[0]["raw"]
+            row["redacted_by"] = stage.name
+            return
 
 
 def format_trace(trace: dict[str, Any]) -> str:

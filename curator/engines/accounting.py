@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from curator.io import JsonlWriter
+from curator.io.jsonl import dumps_line
 from curator.records import InstructionRecord
 from curator.removed import removed_entry
 from curator.stages import StageResult
@@ -79,5 +78,5 @@ def account(
                 stats.reasons[removal.reason] += 1
                 data = record.model_dump(mode="json")
                 entry = removed_entry(stage_name, removal.reason, removal.detail, data)
-                out.write_line(orjson.dumps(entry))
+                out.write_line(dumps_line(entry))
     assert records_in == len(result.kept) + len(result.removed), f"stage {stage_name} lost records"

@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from curator.dedup.partitioned import StoredDecisions
 from curator.engines.accounting import ShardReport, StageStats, account
 from curator.ingest import InputFile, adapt_rows
 from curator.io import JsonlWriter, RawRow
+from curator.io.jsonl import dumps_line
 from curator.recipe import Recipe
 from curator.records import InstructionRecord
 from curator.run.work import WorkDir
@@ -108,7 +107,7 @@ class ShardRunner:
             if self.scrubber is not None:
                 entries = self.scrubber.scrub_rejected(entries)
             for entry in entries:
-                rejected.write_line(orjson.dumps(entry, default=str))
+                rejected.write_line(dumps_line(entry, default=str))
         return records
 
     # -- later passes ---------------------------------------------------------------------------

@@ -239,6 +239,17 @@ def _loads_with_surrogates(text: str) -> Any:
         return None
 
 
+def dumps_line(value: Any, default: Any = None) -> bytes:
+    """Compact JSON of ``value``: orjson, or the stdlib for integers orjson cannot hold (past 64
+    bits, which readers keep exact), so such a row never crashes a writer."""
+    try:
+        return orjson.dumps(value, default=default)
+    except TypeError:  # orjson.JSONEncodeError: "Integer exceeds 64-bit range", or a true type error
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=default).encode(
+            "utf-8", "surrogatepass"
+        )
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 

@@ -133,12 +133,20 @@ def example_text(record: InstructionRecord, max_chars: int = 400) -> str:
     shortening, so a cut never leaves half a value. (Names need the NLP model: add a ``pii``
     stage, ``action: tag`` at least, to keep them out of reports too.)
     """
-    from curator.pii.scan import redact_for_display
-
     spans: dict[int, list[tuple[int, int, str]]] = {}
     for finding in record.annotations.pii:
         spans.setdefault(finding.message, []).append((finding.start, finding.end, finding.type))
+    # A pii stage in pattern mode (as `curator audit` runs it) did not look for names: look now.
+    names = (record.annotations.extra.get("pii") or {}).get("mode") == "patterns"
     text = "\n".join(
-        f"{m.role}: {redact_for_display(m.content, spans.get(i, ()))}" for i, m in enumerate(record.messages)
+        f"{m.role}: {_shown(m.content, spans.get(i, ()), names)}" for i, m in enumerate(record.messages)
     )
     return text if len(text) <= max_chars else text[: max_chars - 1] + "…"
+
+
+def _shown(content: str, spans, names: bool) -> str:
+    from curator.pii.display import redact_names
+    from curator.pii.scan import redact_for_display
+
+    text = redact_for_display(content, spans)
+    return redact_names(text) if names else text

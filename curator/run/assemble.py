@@ -63,7 +63,11 @@ def build_manifest(
     by the pipeline when it builds the final one (:func:`finish_manifest`)."""
     recipe = loaded.recipe
     removed_total = sum(s.removed for s in totals.stages.values())
-    accounted = totals.kept + removed_total + totals.rejected
+    # Conservation is proven from the files on disk (records recounted as they were described),
+    # and the counters must agree with them.
+    on_disk = [sum(f.records for f in files) for files in (outputs.data, outputs.removed, outputs.rejected)]
+    counters = [totals.kept, removed_total, totals.rejected]
+    accounted = sum(on_disk) if on_disk == counters else -1
     stages = []
     for config in recipe.stages:
         stats = totals.stages.get(config.stage_name)

@@ -29,10 +29,9 @@ class WorkDir:
     def removed(self, stage: str, shard: int) -> Path:
         return self._file(f"removed/{stage}", shard)
 
-    def removed_stage_dirs(self) -> list[Path]:
-        """One folder per stage that removed records (sorted by stage name)."""
-        root = self.root / "removed"
-        return sorted(p for p in root.iterdir()) if root.exists() else []
+    def removed_dir(self, stage: str) -> Path:
+        """The folder of one stage's per-shard removed files."""
+        return self.root / "removed" / stage
 
     def spill(self, pass_index: int, shard: int) -> Path:
         return self._file(f"pass{pass_index}", shard)

@@ -20,6 +20,7 @@ from pydantic import Field, field_validator, model_validator
 
 from curator.config_types import Seed
 from curator.pii.entities import CODE_ENTITIES, DEFAULT_ENTITIES, NLP_ENTITIES
+from curator.pii.fields import scrub_fields
 from curator.records import InstructionRecord, PIIFinding
 from curator.stages.base import (
     Judgement,
@@ -149,6 +150,12 @@ class PIIConfig(StageConfig):
     def replaces_pii(self, role: str) -> bool:
         return self.role_action(role) in ("redact", "pseudonymise")
 
+    def replaces_any(self) -> bool:
+        """Whether some role's PII is replaced: then extra fields and original ids are redacted too."""
+        return self.action in ("redact", "pseudonymise") or any(
+            a in ("redact", "pseudonymise") for a in self.roles.values()
+        )
+
 
 class PIIStage(RecordStage[PIIConfig]):
     config_model = PIIConfig
@@ -201,6 +208,9 @@ class PIIStage(RecordStage[PIIConfig]):
         analysed: dict[int, list] = {}
         for (r, m), found in zip(where, self.engine.analyze(texts, languages), strict=True):
             analysed.setdefault(r, []).append((m, found))
+        if self.config.replaces_any():
+            # Extra fields and the row's own id reach every output too: redact them as well.
+            scrub_fields(batch, self.engine.analyze)
         return [self._judgement(record, analysed.get(r, [])) for r, record in enumerate(batch)]
 
     def _judgement(self, record: InstructionRecord, items: list) -> Judgement:
@@ -287,6 +297,7 @@ class PIIStage(RecordStage[PIIConfig]):
             )
         for record in copies:
             record.annotations.pii.sort(key=lambda f: (f.message, f.start))
+        scrub_fields(copies, self.engine.analyze)
         return copies
 
     def scrub_rejected(self, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
