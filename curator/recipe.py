@@ -26,6 +26,7 @@ from pydantic import (
 from curator.config_types import SAFE_NAME_PATTERN, SafeName, Seed
 from curator.errors import RecipeError
 from curator.formats.spec import DataFiles
+from curator.io.rows import ReadLimits
 from curator.io.safe_yaml import YamlLimitError, compose_bounded, load_bounded
 from curator.licensing.spdx import check_license
 from curator.licensing.terms import KNOWN_TERMS, ModelTerms
@@ -124,13 +125,32 @@ class OutputConfig(BaseModel):
     max_records_per_file: int = Field(default=100_000, ge=1)
 
 
+class LimitsConfig(BaseModel):
+    """Bounds on hostile input (see the README's Guarantees); a row past them is rejected."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_row_bytes: int = Field(default=64 << 20, ge=1024, description="Longest row kept (bytes).")
+    max_depth: int = Field(default=64, ge=2, le=1000, description="Deepest nesting of a row's JSON.")
+    max_document_bytes: int = Field(
+        default=1 << 30, ge=1024, description="Largest .json array file (parsed whole; use JSONL past it)."
+    )
+    max_compression_ratio: int = Field(
+        default=250, ge=10, description="Decompressed ÷ compressed bytes past which an input is a bomb."
+    )
+
+    def read_limits(self) -> ReadLimits:
+        return ReadLimits(**self.model_dump())
+
+
 class RunConfig(BaseModel):
     """How the engine processes the data (does not change the output)."""
 
     model_config = ConfigDict(extra="forbid")
 
     batch_size: int = Field(default=5_000, ge=1, description="Rows per shard: the unit of parallel work.")
-    workers: int = Field(default=1, ge=1, description="Processes; `curator run --workers` overrides it.")
+    workers: int = Field(default=1, ge=1, le=4096, description="Processes; `curator run --workers` wins.")
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
 
 
 class Recipe(BaseModel):

@@ -299,3 +299,18 @@ def test_any_json_row_reads_back_or_is_rejected(value: object) -> None:
         assert row.data == value
     else:
         assert row.error
+
+
+def test_row_limit_is_set_in_the_recipe_and_whole_runs_reject_the_row(tmp_path: Path) -> None:
+    from curator.pipeline import run_recipe
+    from curator.recipe import load_recipe
+
+    big = orjson.dumps({"instruction": "x y", "output": "z " * 40_000}) + b"\n"
+    (tmp_path / "in.jsonl").write_bytes(ROW + big + ROW)
+    (tmp_path / "r.yaml").write_text(
+        "sources: [{name: a, path: in.jsonl}]\nrun: {limits: {max_row_bytes: 10000}}\n"
+    )
+    manifest = run_recipe(load_recipe(tmp_path / "r.yaml"), tmp_path / "run").run
+    assert (manifest.counts.kept, manifest.counts.rejected) == (2, 1)
+    rejected = orjson.loads((tmp_path / "run" / "rejected.jsonl").read_bytes())
+    assert rejected["line"] == 2 and "max_row_bytes" in rejected["error"]

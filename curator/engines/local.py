@@ -20,6 +20,7 @@ from curator.engines.passes import Done, EngineResult, OnReport, Task, run_passe
 from curator.engines.shards import ShardRunner
 from curator.ingest import InputFile
 from curator.io import ReadStats, iter_rows
+from curator.io.rows import ReadLimits
 from curator.recipe import Recipe
 from curator.run.work import WorkDir
 
@@ -70,7 +71,7 @@ class LocalEngine:
 
         try:
             with fewer_collections():
-                first = self._read_shards(inputs, batch_size, result)
+                first = self._read_shards(inputs, batch_size, result, recipe.run.limits.read_limits())
                 run_passes(recipe, WorkDir(work_root), result, first, map_tasks, on_report)
         finally:
             if pool is not None:
@@ -79,12 +80,14 @@ class LocalEngine:
                 _RUNNER.close()
         return result
 
-    def _read_shards(self, inputs: list[InputFile], batch_size: int, result: EngineResult) -> Iterator[Task]:
+    def _read_shards(
+        self, inputs: list[InputFile], batch_size: int, result: EngineResult, limits: ReadLimits
+    ) -> Iterator[Task]:
         """Pass 0's tasks: ``batch_size`` consecutive rows of one input file each, read as they are needed."""
         shard = 0
         for input_index, item in enumerate(inputs):
             batch: list = []
-            for row in iter_rows(item.path, item.display, stats=result.read_stats[input_index]):
+            for row in iter_rows(item.path, item.display, result.read_stats[input_index], limits):
                 batch.append(row)
                 if len(batch) >= batch_size:
                     yield shard, (input_index, batch)

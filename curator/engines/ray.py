@@ -49,6 +49,7 @@ class _PassActor:
         # arguments: Ray keeps large constructor arguments in the object store and warns about it.
         recipe, inputs = _read_plan(Path(work_root) / _PLAN_FILE)
         self.inputs = inputs
+        self.limits = recipe.run.limits.read_limits()
         self.runner = ShardRunner(recipe, inputs, Path(work_root), spill_signatures=True)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list]:
@@ -57,7 +58,7 @@ class _PassActor:
             pass_index, shard, payload = unpack(task)
             if pass_index == 0:
                 spec: ShardSpec = payload
-                rows = read_shard(self.inputs[spec.input_index], spec)
+                rows = read_shard(self.inputs[spec.input_index], spec, self.limits)
                 report = self.runner.first_pass(shard, spec.input_index, rows)
             else:
                 report = self.runner.later_pass(pass_index, shard, payload)
@@ -114,7 +115,7 @@ class RayEngine:
         on_report: OnReport | None,
     ) -> EngineResult:
         result = EngineResult(read_stats=[ReadStats() for _ in inputs])
-        specs = plan_shards(inputs, batch_size, result.read_stats)
+        specs = plan_shards(inputs, batch_size, result.read_stats, recipe.run.limits.read_limits())
         result.shard_count = len(specs)
         _write_plan(work_root / _PLAN_FILE, recipe, inputs)
 
