@@ -5,10 +5,11 @@ preset that the bundled runner first trains on ``reference`` (cached, trained on
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, WithJsonSchema, model_validator
 
+from curator.config_types import Seed
 from curator.formats.spec import DataFiles
 from curator.records import InstructionRecord
 from curator.scoring.lm import METRICS
@@ -17,6 +18,9 @@ from curator.stages.scores import ModelOptions, annotate_and_judge, check_thresh
 from curator.validation import PRESET_NAMES
 
 Metric = Literal["loss", "perplexity", "ifd", "unconditional_loss"]
+_PATH_OR_PATHS: dict[str, Any] = {
+    "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}, {"type": "null"}]
+}
 
 
 class LMScoreConfig(StageConfig, ModelOptions):
@@ -27,12 +31,13 @@ class LMScoreConfig(StageConfig, ModelOptions):
         description="A local causal-LM folder, a model id in the local Hugging Face cache, or a proxy "
         f"preset ({', '.join(PRESET_NAMES)}) trained on `reference` first."
     )
-    reference: list[str] | None = Field(
+    # A bare path is accepted too (see _reference_list): the exported schema must say so for editors.
+    reference: Annotated[list[str] | None, WithJsonSchema(_PATH_OR_PATHS)] = Field(
         default=None,
         description="For a proxy preset: files (any supported format) the bundled runner trains it on.",
     )
     proxy_steps: int = Field(default=200, ge=1, description="Training steps of the proxy.")
-    proxy_seed: int = Field(default=0, description="Seed of the proxy's training.")
+    proxy_seed: Seed = Field(default=0, description="Seed of the proxy's training.")
     scores: dict[Metric, str] = Field(
         default_factory=lambda: {"loss": "answer_loss", "perplexity": "perplexity", "ifd": "ifd"},
         description="Which metrics to write, and under which score name.",
