@@ -266,11 +266,16 @@ def _array_rows(
         if type(item) is not dict:
             stats.errors += 1
             yield RawRow(name, row, None, None, _dump_preview(item), _not_object(item))
-        elif nesting_depth(item, limits.max_depth) > limits.max_depth:
+        elif _has_containers(item) and nesting_depth(item, limits.max_depth) > limits.max_depth:
             stats.errors += 1
             yield RawRow(name, row, None, None, _dump_preview(item), _too_deep(limits.max_depth))
         else:
             yield RawRow(name, row, None, item, None, None)
+
+
+def _has_containers(item: dict) -> bool:
+    # Most rows are flat (strings, numbers): skip the walk for them.
+    return any(type(v) is dict or type(v) is list for v in item.values())
 
 
 def _dump_preview(item: Any) -> str:
