@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, PrivateAttr
@@ -88,6 +88,9 @@ class EmbeddingSignatures:
 
 class SemanticDedup(GlobalStage[SemanticDedupConfig]):
     config_model = SemanticDedupConfig
+    # An audit is a quick look (≤ 60 s for 52k rows); embedding every record would take minutes.
+    audit: ClassVar[bool] = False
+    audit_reason: ClassVar[str] = "embeds every record with a model (slow on CPU): add it to a recipe"
 
     def resources(self) -> Resources:
         # MiniLM: 90 MB of weights, ~250 MiB of process growth with torch's buffers on CPU.
