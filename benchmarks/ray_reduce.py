@@ -4,7 +4,12 @@ Input: N rows built from the real Alpaca 52k (en) release: the first cycle as is
 third exact copies, a third near copies (one word changed, or case/punctuation) and a third new
 text (benchmarks/scale.py's recipe). A child process computes the default ``minhash_dedup``
 signatures shard by shard (10,000 rows) and writes them as the Ray engine's workers do
-(``PartitionedReduce.save``: .npz per shard). Then, each in a fresh process:
+(``PartitionedReduce.save``: .npz per shard). Real signatures are computed for at most
+``--pool`` rows (default 1 M: ~0.4 CPU-ms per row); a larger size repeats the pool's shard files
+in cycles whose band keys are XOR-ed with a per-cycle salt (and ids renumbered), except every
+10th record, left as is: a salted cycle is new text with the pool's duplicate structure, the
+unsalted records are exact copies across cycles. Shingles stay as they are (Jaccard is only
+computed for candidate pairs, which need equal band keys). Then, each in a fresh process:
 
 * ``driver``: loads every shard's signatures and runs ``MinHashDedup.reduce`` (what the local
   engine, and the Ray engine before this change, do in the driver);
@@ -12,10 +17,12 @@ signatures shard by shard (10,000 rows) and writes them as the Ray engine's work
   driver passes paths and offsets, Ray tasks hold the partitions, a task writes the decisions.
 
 Measured: the measuring process's peak RSS (ru_maxrss; for Ray, the driver only: workers are
-separate processes, whose peak RSS is reported next to it), its CPU seconds and wall seconds;
-the two reduces' decisions are compared (they must be equal).
+separate processes, whose peak RSS is reported next to it), its CPU seconds and wall seconds,
+and for Ray the CPU seconds of every Ray process (raylet, GCS, workers) the driver started; the
+two reduces' decisions are compared (they must be equal). ``--driver-max`` skips the in-driver
+baseline above that size (it holds ~0.66 KiB per row).
 
-Usage: python benchmarks/ray_reduce.py [--sizes 100000 1000000]
+Usage: python benchmarks/ray_reduce.py [--sizes 100000 1000000] [--pool 1000000] [--driver-max 5000000]
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import gzip
 import json
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -49,20 +57,21 @@ def _perturb(text: str, rng: random.Random) -> str:
     return text.replace(".", "!").replace(",", "")
 
 
-def build(size: int, folder: Path) -> None:
-    """Signature files of ``size`` rows (one per 10,000) and their offsets."""
+def build_pool(pool: int, folder: Path) -> None:
+    """Real signature files of ``pool`` rows (one per 10,000)."""
     from curator.records import InstructionRecord
     from curator.stages.minhash_dedup import MinHashDedup, MinHashDedupConfig
 
     with gzip.open(ALPACA, "rt", encoding="utf-8") as handle:
         rows = json.load(handle)
-    rng = random.Random(size)
+    rng = random.Random(pool)
     stage = MinHashDedup(MinHashDedupConfig())
     plan = stage.partitioned_reduce()
     counts = []
-    for shard, start in enumerate(range(0, size, SHARD)):
+    pool_shards = []
+    for shard, start in enumerate(range(0, pool, SHARD)):
         batch = []
-        for index in range(start, min(size, start + SHARD)):
+        for index in range(start, min(pool, start + SHARD)):
             row = rows[index % len(rows)]
             prompt = (row["instruction"] + "\n" + row["input"]).strip()
             output = row["output"]
@@ -79,9 +88,60 @@ def build(size: int, folder: Path) -> None:
                     provenance={"source": "alpaca", "row": index},
                 )
             )
-        plan.save(stage.signatures(batch), folder / "sig" / f"{shard:06d}.npz")
+        path = folder / "sig" / f"{shard:06d}.npz"
+        plan.save(stage.signatures(batch), path)
+        pool_shards.append(path)
         counts.append(len(batch))
+    (folder / "done").write_text(str(pool))
+
+
+def build(size: int, folder: Path, pool_folder: Path) -> None:
+    """The signature files of ``size`` rows: the pool's first shards, then salted cycles."""
+    pool_shards = sorted((pool_folder / "sig").glob("*.npz"))
+    counts: list[int] = []
+    (folder / "sig").mkdir(parents=True)
+    for source in pool_shards:
+        if sum(counts) >= size:
+            break
+        with np.load(source, allow_pickle=False) as data:
+            n = len(data["counts"])
+        assert sum(counts) + n <= size, "sizes are multiples of the shard size"
+        (folder / "sig" / source.name).symlink_to(source)
+        counts.append(n)
+    salted(folder, pool_shards, size, counts)
     np.save(folder / "offsets.npy", np.cumsum([0, *counts]))
+
+
+def salted(folder: Path, pool_shards: list[Path], size: int, counts: list[int]) -> None:
+    """Shards beyond the pool: its shard files again, band keys XOR-ed with a salt per cycle."""
+    from curator.dedup.partitioned import load_arrays, save_arrays
+
+    done = sum(counts)
+    cycle = 0
+    while done < size:
+        cycle += 1
+        salt = np.uint32((cycle * 0x9E3779B1) & 0xFFFFFFFF)
+        for source in pool_shards:
+            if done >= size:
+                break
+            a = load_arrays(source)
+            n = min(len(a["counts"]), size - done)
+            keys = a["keys"][:n].copy()
+            salted_rows = np.arange(n) % 10 != 0  # every 10th record: an exact copy across cycles
+            keys[salted_rows] ^= salt.astype(keys.dtype)
+            ids = a["ids"][:n].copy()
+            ids[:, :4] = np.frombuffer(np.uint32(cycle).byteswap().tobytes(), np.uint8)  # unique again
+            end = int(np.cumsum(a["counts"][:n].astype(np.int64))[-1]) if n else 0
+            save_arrays(
+                folder / "sig" / f"{len(counts):06d}.npz",
+                keys=keys,
+                counts=a["counts"][:n],
+                shingles=a["shingles"][:end] if "shingles" in a else None,
+                values=a["values"][:n] if "values" in a else None,
+                ids=ids,
+            )
+            counts.append(n)
+            done += n
 
 
 def measure(mode: str, folder: Path) -> dict:
@@ -94,7 +154,7 @@ def measure(mode: str, folder: Path) -> dict:
     out = folder / mode
     decisions = [out / f"{i:06d}.npz" for i in range(len(paths))]
     cpu, wall = time.process_time(), time.perf_counter()
-    worker_rss = 0
+    worker_rss, ray_cpu = 0, 0.0
     if mode == "driver":
         signatures = []
         for path in paths:
@@ -120,16 +180,32 @@ def measure(mode: str, folder: Path) -> dict:
             return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
         worker_rss = max(ray.get([peak.remote() for _ in range(4)]))
+        ray_cpu = _ray_cpu_seconds()
         ray.shutdown()
     result = {
         "cpu_s": time.process_time() - cpu,
         "wall_s": time.perf_counter() - wall,
         "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         "worker_rss": worker_rss,
+        "ray_cpu_s": ray_cpu,
         "clustered": clustered,
         "removed": sum(int((~StoredDecisions(p).load().kept).sum()) for p in decisions),
     }
     return result
+
+
+def _ray_cpu_seconds() -> float:
+    """CPU seconds of every process this driver started (Ray's raylet, GCS and workers)."""
+    import psutil
+
+    total = 0.0
+    for child in psutil.Process().children(recursive=True):
+        try:
+            times = child.cpu_times()
+            total += times.user + times.system
+        except psutil.Error:
+            pass
+    return total
 
 
 def _child(*args: str) -> dict:
@@ -156,12 +232,15 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--pool", type=int, default=1_000_000, help="rows with real signatures")
+    parser.add_argument("--driver-max", type=int, default=5_000_000, help="largest in-driver baseline")
+    parser.add_argument("--keep", type=Path, help="work folder kept between runs (the pool is reused)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         mode, folder = args.child
-        if mode == "build":
-            build(int(Path(folder).name.split("-")[0]), Path(folder))
+        if mode == "pool":
+            build_pool(int(Path(folder).name.split("-")[1]), Path(folder))
             print("{}")
         else:
             print(json.dumps(measure(mode, Path(folder))))
@@ -170,25 +249,45 @@ def main() -> None:
         print(f"skipped: {ALPACA} is absent")
         return
     print(
-        "| rows | reduce | driver peak RSS MiB | driver CPU s | wall s | Ray worker peak RSS MiB | removed |"
+        "| rows | reduce | driver peak RSS MiB | driver CPU s | wall s | all Ray processes CPU s "
+        "| Ray worker peak RSS MiB | removed |"
     )
-    print("|---:|---|---:|---:|---:|---:|---:|")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory(prefix="ray-reduce-") as tmp:
+        root = args.keep or Path(tmp)
+        pool_rows = min(args.pool, max(args.sizes))
+        pool_folder = root / f"pool-{pool_rows}"
+        if not (pool_folder / "done").exists():
+            shutil.rmtree(pool_folder, ignore_errors=True)
+            pool_folder.mkdir(parents=True)
+            started, cpu = time.perf_counter(), _children_cpu()
+            _child("--child", "pool", str(pool_folder))
+            print(
+                f"<!-- pool of {pool_rows:,} rows: real signatures in {time.perf_counter() - started:.0f} s "
+                f"wall, {_children_cpu() - cpu:.0f} CPU s -->"
+            )
         for size in args.sizes:
-            folder = Path(tmp) / f"{size}-rows"
-            folder.mkdir()
-            started = time.perf_counter()
-            _child("--child", "build", str(folder))
-            print(f"<!-- {size:,} rows: signatures built in {time.perf_counter() - started:.0f} s wall -->")
-            results = {mode: _child("--child", mode, str(folder)) for mode in ("driver", "ray")}
+            folder = root / f"{size}-rows"
+            shutil.rmtree(folder, ignore_errors=True)
+            build(size, folder, pool_folder)
+            modes = ("driver", "ray") if size <= args.driver_max else ("ray",)
+            results = {mode: _child("--child", mode, str(folder)) for mode in modes}
             for mode, r in results.items():
                 worker = f"{r['worker_rss'] / 2**20:.0f}" if r["worker_rss"] else "–"
+                ray_cpu = f"{r['ray_cpu_s']:.0f}" if r["ray_cpu_s"] else "–"
                 rss = r["peak_rss"] / 2**20
                 print(f"| {size:,} | {mode} | {rss:.0f} | {r['cpu_s']:.1f} | {r['wall_s']:.1f} ", end="")
-                print(f"| {worker} | {r['removed']:,} |")
-            assert results["driver"]["removed"] == results["ray"]["removed"], "the two reduces disagree"
-            _same_decisions(folder)
+                print(f"| {ray_cpu} | {worker} | {r['removed']:,} |")
+            if "driver" in results:
+                assert results["driver"]["removed"] == results["ray"]["removed"], "the two reduces disagree"
+                _same_decisions(folder)
+            shutil.rmtree(folder)
             sys.stdout.flush()
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 if __name__ == "__main__":

@@ -96,8 +96,11 @@ def run_recipe(
     engine: str = "local",
     ray_address: str | None = None,
     report: Literal["run", "audit"] | None = "run",
+    work_url: str | None = None,
 ) -> RunResult:
     """Run a recipe into ``out_dir`` and return its manifest. Raises CuratorError on user errors.
+
+    ``work_url``: the Ray engine keeps its work files there (an object store), not in ``out_dir``.
 
     ``report``: after the manifest, write report.json and report.html of this kind (None: none).
     """
@@ -116,7 +119,8 @@ def run_recipe(
         if folder.is_finished() and not overwrite and _same_work(folder.read_manifest(), loaded, inputs):
             return _finish_interrupted(folder, report)
         prepare_out_dir(out_dir, overwrite, fingerprint.fingerprint_parts(loaded, inputs))
-        return _run(loaded, inputs, cards, folder, started, workers, on_report, engine, ray_address, report)
+        ray_setup = (ray_address, work_url)
+        return _run(loaded, inputs, cards, folder, started, workers, on_report, engine, ray_setup, report)
 
 
 def _run(
@@ -128,13 +132,16 @@ def _run(
     workers: int | None,
     on_report: Callable[[int, ShardReport], None] | None,
     engine: str,
-    ray_address: str | None,
+    ray_setup: tuple[str | None, str | None],
     report: Literal["run", "audit"] | None,
 ) -> RunResult:
     recipe = loaded.recipe
     workers = workers or recipe.run.workers
     engine_started = time.perf_counter()
-    runner = LocalEngine(workers) if engine == "local" else _ray_engine(workers, ray_address)
+    if engine == "local":
+        runner = LocalEngine(workers)
+    else:
+        runner = _ray_engine(workers, *ray_setup, recipe.storage_options)
     result = runner.run(recipe, inputs, folder.work_dir, recipe.run.batch_size, on_report)
     engine_seconds = time.perf_counter() - engine_started
     outputs = assemble_outputs(folder, result.shard_count, recipe)
@@ -222,10 +229,10 @@ def after_run(
     return {"sources": sources, "licences": licences, "mixtures": mixtures}
 
 
-def _ray_engine(workers: int, address: str | None):
+def _ray_engine(workers: int, address: str | None, work_url: str | None, options: dict | None):
     from curator.engines.ray import RayEngine  # Ray is an optional extra
 
-    return RayEngine(workers, address)
+    return RayEngine(workers, address, work_url, options)
 
 
 @dataclass(slots=True)

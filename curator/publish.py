@@ -39,6 +39,8 @@ def run_recipe_to(loaded: LoadedRecipe, out: str | Path, overwrite: bool = False
     if folder.manifest_path.is_file():
         result = RunResult(local, folder.read_manifest())
     else:
+        if kwargs.get("engine") == "ray":  # Ray's workers share the bucket, not a filesystem
+            kwargs["work_url"] = f"{url}/{RunFolder.WORK}"
         result = pipeline.run_recipe(loaded, local, overwrite=overwrite and local.exists(), **kwargs)
     publish(local, url, RunFolder.MANIFEST, options)
     return result

@@ -57,8 +57,10 @@ def test_killed_run_resumes_on_ray_to_identical_output(resume_workspace: Path, r
 def test_planted_near_duplicates_same_output_with_ray_worker_reduce(
     tmp_path: Path, ray_local: None
 ) -> None:
-    """Real Alpaca rows with planted near copies (one word changed) and exact copies: the
-    partitioned MinHash and exact reduces on Ray remove exactly what the local engine removes."""
+    """Real Alpaca rows with planted near copies (one word changed), exact copies and eval
+    overlap: the partitioned MinHash and exact reduces on Ray and decontamination (a record stage:
+    each worker holds the eval index, so nothing of it reduces in the driver) remove exactly
+    what the local engine removes."""
     rows = json.loads((SAMPLE_DATA / "alpaca_52k_slice.json").read_text(encoding="utf-8"))[:300]
     rng = random.Random(3)
     planted = []
@@ -71,9 +73,12 @@ def test_planted_near_duplicates_same_output_with_ray_worker_reduce(
     data = rows + planted
     rng.shuffle(data)
     (tmp_path / "rows.json").write_text(json.dumps(data), encoding="utf-8")
+    evals = [{"instruction": "Answer.", "input": "", "output": row["output"]} for row in rng.sample(rows, 8)]
+    (tmp_path / "evals.jsonl").write_text("".join(json.dumps(e) + "\n" for e in evals), encoding="utf-8")
     recipe_text = (
         "name: planted\nsources:\n  - {name: a, path: rows.json, license: CC-BY-NC-4.0}\n"
         "stages:\n  - {type: exact_dedup}\n  - {type: minhash_dedup, keep: longest_response}\n"
+        "  - {type: decontaminate, evals: [{name: planted, path: evals.jsonl}], text: assistant}\n"
         "run: {batch_size: 40}\n"
     )
     recipe = write_recipe(tmp_path, recipe_text)
@@ -82,4 +87,5 @@ def test_planted_near_duplicates_same_output_with_ray_worker_reduce(
     assert distributed["run"]["reduced_in_workers"] == ["exact_dedup", "minhash_dedup"]
     removed = {s["name"]: s["removed"] for s in local["stages"]}
     assert removed["exact_dedup"] >= 25 and removed["minhash_dedup"] >= 10
+    assert removed["decontaminate"] >= 5
     assert run_files(tmp_path / "ray") == run_files(tmp_path / "local")

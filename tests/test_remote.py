@@ -140,6 +140,60 @@ def test_an_unfinished_remote_run_is_completed_by_running_again(s3, tmp_path: Pa
     assert remote_files(fs, "runs/run3") == before  # same bytes, manifest included (nothing re-ran)
 
 
+RAY_RECIPE = RECIPE.replace(
+    "  - type: decontaminate", "  - {type: minhash_dedup, keep: longest_response}\n  - type: decontaminate"
+).replace("batch_size: 200", "batch_size: 150")
+
+
+def test_ray_work_files_go_through_the_bucket_not_a_shared_folder(s3, tmp_path: Path) -> None:
+    """--out s3:// on Ray: workers (given their own CURATOR_CACHE, as on other machines) fetch
+    inputs and eval sets, exchange shard files and the partitioned reduces' files through the
+    bucket; the driver's folder never sees a signature or spill file; the published run is
+    byte-identical to the local engine's."""
+    ray = pytest.importorskip("ray", reason="the ray extra is not installed")
+    from curator.io.remote import staging_dir
+    from curator.publish import run_recipe_to
+    from curator.recipe import load_recipe
+
+    (tmp_path / "recipe.yaml").write_text(RAY_RECIPE, encoding="utf-8")
+    env = {**os.environ, **s3}
+    done = curator("run", "recipe.yaml", "--out", "s3://runs/local5", "-q", cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    worker_cache = tmp_path / "worker-cache"
+    ray.init(
+        num_cpus=2, include_dashboard=False, log_to_driver=False,
+        runtime_env={"env_vars": {"CURATOR_CACHE": str(worker_cache)}},
+    )
+    work = staging_dir("s3://runs/ray5") / "_work"
+    seen: set[str] = set()  # the driver's work folders, looked at whenever a shard report arrives
+
+    def look(_pass: int, _report: object) -> None:
+        seen.update(p.relative_to(work).parts[0] for p in work.rglob("*") if p.is_file())
+
+    try:
+        result = run_recipe_to(
+            load_recipe(tmp_path / "recipe.yaml"), "s3://runs/ray5", engine="ray", workers=2, on_report=look
+        )
+    finally:
+        ray.shutdown()
+    assert result.manifest["run"]["reduced_in_workers"] == ["exact_dedup", "minhash_dedup"]
+    fs = s3fs.S3FileSystem(skip_instance_cache=True)
+    local, distributed = remote_files(fs, "runs/local5"), remote_files(fs, "runs/ray5")
+    assert {k: v for k, v in distributed.items() if k != "manifest.json"} == {
+        k: v for k, v in local.items() if k != "manifest.json"}
+    assert json.loads(distributed["manifest.json"])["counts"] == json.loads(local["manifest.json"])["counts"]
+    removed = {s["name"]: s["removed"] for s in result.manifest["stages"]}
+    assert removed["exact_dedup"] > 0 and removed["length"] > 0
+    # The workers' own disks: inputs fetched, signatures and decisions downloaded from the bucket.
+    fetched = {p.name for p in (worker_cache / "remote").rglob("*") if p.is_file()}
+    assert {"alpaca.json", "dolly.jsonl", "user_oriented.jsonl"} <= fetched
+    downloaded = {p.relative_to(worker_cache).parts[4] for p in (worker_cache / "work").rglob("in/*/*")}
+    assert {"signatures", "reduce", "decisions"} <= downloaded
+    # The driver's folder held only its markers while the workers ran; the work prefix is gone.
+    assert "done" in seen and not seen & {"signatures", "pass0", "pass1", "reduce", "decisions", "kept"}
+    assert not fs.exists("runs/ray5/_work")
+
+
 def test_storage_options_in_the_recipe_and_no_credentials_in_outputs(s3, tmp_path: Path) -> None:
     options = (
         f"storage_options: {{key: testing, secret: s3cr3t-v4lue, "

@@ -3,8 +3,12 @@
 Each pass is a Ray Dataset of shard descriptors (never the rows themselves) mapped with
 ``map_batches`` by actors that build the stages once (``setup`` loads models per actor) and run
 the very ``ShardRunner`` code the local engine runs, so both engines produce the same records.
-Workers read their own rows (plain JSON Lines by byte offset) and write their shard files; on a
-multi-node cluster the run folder must be on storage every node sees (NFS, a mounted bucket).
+Workers read their own rows (plain JSON Lines by byte offset) and write their shard files: to
+the run folder (on a cluster: storage every node sees, e.g. NFS), or, given ``work_url`` (a run
+folder on an object store: ``--out s3://…``), to their own disk, uploading each shard's files to
+the bucket (:mod:`curator.engines.remote_work`): then no filesystem is shared between nodes.
+Remote inputs (``s3://…``) are fetched by each node itself. The plan (recipe and inputs) travels
+in Ray's object store, never as a file.
 
 A global stage with a partitioned reduce (:mod:`curator.dedup.partitioned`: MinHash and exact
 dedup) reduces in the workers: each shard task writes its signatures to the work folder, Ray
@@ -15,6 +19,7 @@ Other global stages reduce in the driver over the compact signatures the workers
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -25,32 +30,36 @@ import numpy as np
 from curator.dedup.partitioned import PartitionedReduce, ShardFiles, StoredDecisions
 from curator.engines.accounting import ShardReport
 from curator.engines.passes import Done, EngineResult, OnReport, Task, reduce_in_driver, run_passes
+from curator.engines.remote_work import RemoteWork
 from curator.engines.sharding import ShardSpec, plan_shards, read_shard
 from curator.engines.shards import ShardRunner
 from curator.errors import CuratorError
 from curator.ingest import InputFile
-from curator.io import ReadStats, write_bytes_atomic
+from curator.io import ReadStats
+from curator.io.remote import fetch, remote_name
 from curator.io.safe_pack import pack, unpack
 from curator.recipe import Recipe
 from curator.run.work import WorkDir
 from curator.stages import GlobalStage
 
-_PLAN_FILE = "ray_plan.npz"  # safe_pack, never pickle: the run folder may be shared storage
-
 
 class _PassActor:
     """One per Ray worker slot: builds the stages once, then runs shard passes."""
 
-    def __init__(self, work_root: str) -> None:
+    def __init__(self, plan: list[Any], work_root: str, remote: RemoteWork | None) -> None:
+        import ray
+
         from curator.engines.gc_tuning import tune_worker
 
         tune_worker()
-        # The plan travels as a file in the run folder (which every node sees), not as actor
-        # arguments: Ray keeps large constructor arguments in the object store and warns about it.
-        recipe, inputs = _read_plan(Path(work_root) / _PLAN_FILE)
+        # The plan is a reference into Ray's object store (safe_pack bytes, never pickle; a
+        # list, so Ray hands over the reference): no node needs to see the driver's files.
+        recipe, inputs = _read_plan(ray.get(plan[0]))
+        self.remote = remote
+        self.root = remote.outputs() if remote else Path(work_root)
         self.inputs = inputs
         self.limits = recipe.run.limits.read_limits()
-        self.runner = ShardRunner(recipe, inputs, Path(work_root), spill_signatures=True)
+        self.runner = ShardRunner(recipe, inputs, self.root, spill_signatures=True)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list]:
         reports = []
@@ -61,7 +70,14 @@ class _PassActor:
                 rows = read_shard(self.inputs[spec.input_index], spec, self.limits)
                 report = self.runner.first_pass(shard, spec.input_index, rows)
             else:
+                if self.remote:  # the previous pass's records and the decisions, from the bucket
+                    spill = self.runner.work.spill(pass_index - 1, shard)
+                    self.remote.pull(spill.relative_to(self.root), spill)
+                    if isinstance(payload, StoredDecisions):
+                        payload = StoredDecisions(self.remote.pull(payload.path))
                 report = self.runner.later_pass(pass_index, shard, payload)
+            if self.remote:
+                self.remote.push_shard(self.root, shard)
             reports.append(pack(report))
         return {"report": reports}
 
@@ -69,9 +85,17 @@ class _PassActor:
 class RayEngine:
     """Runs a recipe on Ray: a local instance limited to ``workers`` CPUs, or a cluster at ``address``."""
 
-    def __init__(self, workers: int = 1, address: str | None = None) -> None:
+    def __init__(
+        self,
+        workers: int = 1,
+        address: str | None = None,
+        work_url: str | None = None,
+        storage_options: dict[str, Any] | None = None,
+    ) -> None:
         self.workers = max(1, workers)
         self.address = address
+        self.work_url = work_url  # work files on an object store (no shared filesystem)
+        self.storage_options = storage_options
 
     def run(
         self,
@@ -117,23 +141,35 @@ class RayEngine:
         result = EngineResult(read_stats=[ReadStats() for _ in inputs])
         specs = plan_shards(inputs, batch_size, result.read_stats, recipe.run.limits.read_limits())
         result.shard_count = len(specs)
-        _write_plan(work_root / _PLAN_FILE, recipe, inputs)
+        remote = RemoteWork(self.work_url, self.storage_options) if self.work_url else None
+        if remote and not WorkDir(work_root).has_markers():
+            remote.remove()  # a fresh run: nothing an older attempt left under the prefix counts
+        plan = [ray.put(_plan_bytes(recipe, inputs, remote is not None))]
 
         def map_tasks(pass_index: int, tasks: Iterable[Task]) -> Iterator[ShardReport]:
-            return self._map_pass(ray, work_root, pass_index, tasks)
+            return self._map_pass(ray, plan, work_root, remote, pass_index, tasks)
 
         def reduce(pass_index: int, stage: GlobalStage, reports: list[ShardReport]) -> list[Any]:
-            plan = stage.partitioned_reduce()
-            if plan is None:
+            partitioned = stage.partitioned_reduce()
+            if partitioned is None:
                 return reduce_in_driver(pass_index, stage, reports)
             result.reduced_in_workers.append(stage.name)
-            return self._reduce_in_workers(ray, plan, WorkDir(work_root), pass_index, reports)
+            return self._reduce_in_workers(ray, partitioned, WorkDir(work_root), pass_index, reports, remote)
 
         run_passes(recipe, WorkDir(work_root), result, enumerate(specs), map_tasks, on_report, reduce)
+        if remote:  # the run folder is assembled here, from the driver's copy
+            remote.pull_assembled(work_root)
+            remote.remove()
         return result
 
     def _reduce_in_workers(
-        self, ray: Any, plan: PartitionedReduce, work: WorkDir, pass_index: int, reports: list[ShardReport]
+        self,
+        ray: Any,
+        plan: PartitionedReduce,
+        work: WorkDir,
+        pass_index: int,
+        reports: list[ShardReport],
+        remote: RemoteWork | None,
     ) -> list[StoredDecisions]:
         """Every phase's partitions as Ray tasks (one CPU each), then the merge as one more task."""
         paths = [work.signatures(pass_index, report.shard) for report in reports]
@@ -141,14 +177,27 @@ class RayEngine:
             if report.signatures is not None:  # a shard-pass an interrupted local run completed
                 plan.save(report.signatures, path)
                 report.signatures = None
+                if remote:
+                    remote.push(path, path.relative_to(work.root))
         offsets = np.zeros(len(reports) + 1, dtype=np.int64)
         np.cumsum([report.records_out for report in reports], out=offsets[1:])
         decisions = [work.decisions(pass_index, report.shard) for report in reports]
-        reduce_on_ray(ray, plan, paths, offsets, work.reduce_scratch(pass_index), decisions, self.workers)
+        scratch = work.reduce_scratch(pass_index)
+        if remote:  # names inside the work prefix: each task finds them on the bucket
+            paths = [p.relative_to(work.root) for p in paths]
+            decisions = [p.relative_to(work.root) for p in decisions]
+            scratch = scratch.relative_to(work.root)
+        reduce_on_ray(ray, plan, paths, offsets, scratch, decisions, self.workers, remote)
         return [StoredDecisions(path) for path in decisions]
 
     def _map_pass(
-        self, ray: Any, work_root: Path, pass_index: int, tasks: Iterable[Task]
+        self,
+        ray: Any,
+        plan: list[Any],
+        work_root: Path,
+        remote: RemoteWork | None,
+        pass_index: int,
+        tasks: Iterable[Task],
     ) -> Iterator[ShardReport]:
         """One pass's tasks as a Ray Dataset of descriptors, mapped by the actor pool (any order)."""
         todo = []
@@ -162,30 +211,39 @@ class RayEngine:
         dataset = ray.data.from_items(todo, override_num_blocks=len(todo))
         mapped = dataset.map_batches(
             _PassActor,
-            fn_constructor_args=(str(work_root),),
+            fn_constructor_args=(plan, str(work_root), remote),
             batch_size=1,
             compute=ray.data.ActorPoolStrategy(size=min(self.workers, len(todo))),
             num_cpus=1,
         )
         for row in mapped.iter_rows():
-            yield unpack(row["report"])
+            report = unpack(row["report"])
+            if remote:  # the driver's folder holds the markers: a rerun resumes from it
+                WorkDir(work_root).mark_done(pass_index, report)
+            yield report
 
 
-def _write_plan(path: Path, recipe: Recipe, inputs: list[InputFile]) -> None:
-    """The recipe as JSON plus what stage configs resolved privately (an eval set's base folder)."""
+def _plan_bytes(recipe: Recipe, inputs: list[InputFile], fetch_remote: bool) -> bytes:
+    """The recipe as JSON plus what stage configs resolved privately (an eval set's base folder),
+    the inputs, and (``fetch_remote``) the URL each node fetches a remote input from itself."""
     private = [
         {k: v for k, v in (stage.__pydantic_private__ or {}).items() if isinstance(v, _PLAIN)}
         for stage in recipe.stages
     ]
-    write_bytes_atomic(path, pack((recipe.model_dump_json(), private, inputs)))
+    urls = [remote_name(item.path) if fetch_remote else None for item in inputs]
+    return pack((recipe.model_dump_json(), private, inputs, urls))
 
 
-def _read_plan(path: Path) -> tuple[Recipe, list[InputFile]]:
-    recipe_json, private, inputs = unpack(path.read_bytes())
+def _read_plan(data: bytes) -> tuple[Recipe, list[InputFile]]:
+    recipe_json, private, inputs, urls = unpack(data)
     recipe = Recipe.model_validate_json(recipe_json)
     for stage, values in zip(recipe.stages, private, strict=True):
         for name, value in values.items():
             setattr(stage, name, value)
+    for index, (item, url) in enumerate(zip(inputs, urls, strict=True)):
+        if url is not None:  # this node's own copy (cached by URL, size and ETag)
+            options = recipe.sources[item.source_index].storage_options
+            inputs[index] = dataclasses.replace(item, path=fetch(url, options)[0])
     return recipe, inputs
 
 
@@ -200,26 +258,66 @@ def reduce_on_ray(
     scratch: Path,
     decisions: list[Path],
     parts: int,
+    remote: RemoteWork | None = None,
 ) -> int:
     """Every phase's ``parts`` partitions as Ray tasks (one CPU each), then the merge as one more
-    task; the driver passes only paths and offsets. Returns the number of clustered records."""
+    task; the driver passes only paths and offsets. With ``remote``, the paths are names inside
+    the bucket's work prefix: each task downloads its inputs and uploads what it writes.
+    Returns the number of clustered records."""
     run_part = ray.remote(num_cpus=1, max_retries=0)(_run_part)
     merge = ray.remote(num_cpus=1, max_retries=0)(_merge)
     for phase in range(plan.phases):  # a phase reads the previous phase's parts
-        ray.get([run_part.remote(plan, phase, p, parts, paths, offsets, scratch) for p in range(parts)])
-    return ray.get(merge.remote(plan, parts, paths, offsets, scratch, decisions))
+        ray.get(
+            [run_part.remote(plan, phase, p, parts, paths, offsets, scratch, remote) for p in range(parts)]
+        )
+    return ray.get(merge.remote(plan, parts, paths, offsets, scratch, decisions, remote))
+
+
+def _earlier_parts(
+    plan: PartitionedReduce, remote: RemoteWork, scratch: Path, phases: int, parts: int
+) -> Path:
+    """Download the parts' results of the first ``phases`` phases; their local scratch folder."""
+    for phase in range(phases):
+        for part in range(parts):
+            remote.pull(plan.part_file(scratch, phase, part))
+    return remote.local / "in" / scratch
 
 
 def _run_part(
-    plan: PartitionedReduce, phase: int, part: int, parts: int, paths: list[Path], offsets: Any, scratch: Path
+    plan: PartitionedReduce,
+    phase: int,
+    part: int,
+    parts: int,
+    paths: list[Path],
+    offsets: Any,
+    scratch: Path,
+    remote: RemoteWork | None,
 ) -> None:
-    plan.run_part(phase, part, parts, ShardFiles(paths, offsets), scratch)
+    if remote is None:
+        plan.run_part(phase, part, parts, ShardFiles(paths, offsets), scratch)
+        return
+    local = _earlier_parts(plan, remote, scratch, phase, parts)
+    plan.run_part(phase, part, parts, ShardFiles([remote.pull(p) for p in paths], offsets), local)
+    remote.push(plan.part_file(local, phase, part), plan.part_file(scratch, phase, part))
 
 
 def _merge(
-    plan: PartitionedReduce, parts: int, paths: list[Path], offsets: Any, scratch: Path, decisions: list[Path]
+    plan: PartitionedReduce,
+    parts: int,
+    paths: list[Path],
+    offsets: Any,
+    scratch: Path,
+    decisions: list[Path],
+    remote: RemoteWork | None,
 ) -> int:
-    return plan.merge(parts, ShardFiles(paths, offsets), scratch, decisions)
+    if remote is None:
+        return plan.merge(parts, ShardFiles(paths, offsets), scratch, decisions)
+    local = _earlier_parts(plan, remote, scratch, plan.phases, parts)
+    written = [remote.local / "in" / d for d in decisions]  # as if downloaded: reused on this node
+    clustered = plan.merge(parts, ShardFiles([remote.pull(p) for p in paths], offsets), local, written)
+    for path, name in zip(written, decisions, strict=True):
+        remote.push(path, name)
+    return clustered
 
 
 def _import_ray() -> Any:

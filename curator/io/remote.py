@@ -55,6 +55,12 @@ def _filesystem(url: str, storage_options: dict[str, Any] | None) -> tuple[Any, 
     return fs, path, protocol
 
 
+def open_filesystem(url: str, storage_options: dict[str, Any] | None = None) -> tuple[Any, str]:
+    """The fsspec filesystem of ``url`` and the path inside it (for a work folder on a bucket)."""
+    fs, path, _ = _filesystem(url, storage_options)
+    return fs, path
+
+
 def _url(protocol: str, path: str) -> str:
     return path if _URL.match(path) else f"{protocol}://{path}"
 

@@ -69,6 +69,11 @@ class WorkDir:
                 f"{path}: not a work file this program wrote ({exc}); run `curator clean` on the run folder"
             ) from None
 
+    def has_markers(self) -> bool:
+        """Whether any shard-pass is marked complete (an interrupted run left work to resume)."""
+        done = self.root / "done"
+        return done.is_dir() and any(any(folder.iterdir()) for folder in done.iterdir() if folder.is_dir())
+
     def mark_done(self, pass_index: int, report: ShardReport) -> None:
         write_bytes_atomic(self.done(pass_index, report.shard), pack(report))
 
