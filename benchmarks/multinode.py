@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import os
 import random
 import shutil
@@ -109,7 +110,7 @@ class Cluster:
     def start_all(self, caches: dict[str, Path]) -> None:
         self.start("head", caches["head"], "--head", f"--port={self.port}", "--num-cpus=0",
                    "--include-dashboard=false", f"--temp-dir={self.temp_dir}",
-                   f"--ray-client-server-port={free_port()}", "--node-ip-address=127.0.0.1")
+                   "--node-ip-address=127.0.0.1")
         self.wait_for(0)
         self.start("node_a", caches["node_a"], f"--address={self.address}", "--num-cpus=1",
                    '--resources={"node_a": 1}', "--node-ip-address=127.0.0.1")
@@ -126,8 +127,11 @@ class Cluster:
             for node in self.nodes:
                 if node.poll() is not None:
                     raise SystemExit(f"a ray node exited; see {self.temp_dir.parent}/*.log")
-            done = subprocess.run([sys.executable, "-c", probe], env=self.env, capture_output=True,
-                                  text=True, timeout=120, check=False)
+            try:
+                done = subprocess.run([sys.executable, "-c", probe], env=self.env, capture_output=True,
+                                      text=True, timeout=60, check=False)
+            except subprocess.TimeoutExpired:
+                continue
             if done.returncode == 0 and done.stdout.strip().splitlines()[-1:] == [str(cpus)]:
                 return
             time.sleep(2)
@@ -180,6 +184,7 @@ def main() -> int:
     import s3fs
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the S3 server's request log
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
