@@ -93,10 +93,13 @@ class Cluster:
         self.temp_dir, self.env = temp_dir, env
         self.port = free_port()
         self.nodes: list[subprocess.Popen] = []
+        from ray._private.services import get_node_ip_address
+
+        self.ip = get_node_ip_address()  # what Ray advertises; every node binds this machine's
 
     @property
     def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        return f"{self.ip}:{self.port}"
 
     def start(self, name: str, cache: Path, *args: str) -> None:
         command = [RAY, "start", "--block", "--disable-usage-stats", *args,
@@ -110,12 +113,13 @@ class Cluster:
     def start_all(self, caches: dict[str, Path]) -> None:
         self.start("head", caches["head"], "--head", f"--port={self.port}", "--num-cpus=0",
                    "--include-dashboard=false", f"--temp-dir={self.temp_dir}",
-                   "--node-ip-address=127.0.0.1")
+                   f"--node-ip-address={self.ip}")
         self.wait_for(0)
         self.start("node_a", caches["node_a"], f"--address={self.address}", "--num-cpus=1",
-                   '--resources={"node_a": 1}', "--node-ip-address=127.0.0.1")
+                   '--resources={"node_a": 1}', f"--node-ip-address={self.ip}")
+        self.wait_for(1)  # one node at a time: on a loaded machine a raylet's start-up is slow
         self.start("node_b", caches["node_b"], f"--address={self.address}", "--num-cpus=2",
-                   '--resources={"node_b": 1}', "--node-ip-address=127.0.0.1")
+                   '--resources={"node_b": 1}', f"--node-ip-address={self.ip}")
         self.wait_for(3)
 
     def wait_for(self, cpus: int, timeout: float = 180) -> None:
@@ -197,6 +201,10 @@ def main() -> int:
         "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         "RAY_USAGE_STATS_ENABLED": "0",
+        # One machine, one user: the nodes and the driver skip Ray's cluster token (which a real
+        # cluster distributes to its nodes) rather than share a token file.
+        "RAY_AUTH_MODE": "disabled",
+        "RAY_raylet_start_wait_time_s": "180",
     }
     os.environ.update({k: env[k] for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL",
                                            "AWS_DEFAULT_REGION", "NO_PROXY", "no_proxy")})
