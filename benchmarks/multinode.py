@@ -141,21 +141,19 @@ class Cluster:
             time.sleep(2)
         raise SystemExit(f"the cluster did not reach {cpus} CPUs in {timeout:.0f} s")
 
-    def stop(self) -> int:
-        """Stop every process of every node's session (by id); returns how many were left over."""
+    def stop(self) -> tuple[int, int, int]:
+        """Stop every process of every node's session, by id: (processes, killed, still alive)."""
         import psutil
 
         processes = []
         for node in self.nodes:
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 parent = psutil.Process(node.pid)
                 processes += [parent, *parent.children(recursive=True)]
-            except psutil.NoSuchProcess:
-                pass
         for node in self.nodes:
             if node.poll() is None:
                 node.send_signal(signal.SIGTERM)  # ray start --block stops its node's processes
-        _gone, alive = psutil.wait_procs(processes, timeout=20)
+        _gone, alive = psutil.wait_procs(processes, timeout=30)
         for process in alive:
             with contextlib.suppress(psutil.NoSuchProcess):
                 process.kill()
@@ -163,7 +161,8 @@ class Cluster:
         for node in self.nodes:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(node.pid, signal.SIGKILL)  # anything else left in the node's session
-        return len(alive)
+        left = [p for p in processes if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        return len(processes), len(alive), len(left)
 
 
 def curator(*args: str, env: dict[str, str], cwd: Path) -> tuple[float, float]:
@@ -260,9 +259,11 @@ def main() -> int:
         ok = same and busy == 2 and removed["exact_dedup"] > 0 and removed["minhash_dedup"] > 0 \
             and removed["decontaminate"] > 0 and not fs.exists("runs/ray/_work")
     finally:
-        left = cluster.stop()
+        started_processes, killed, left = cluster.stop()
         server.stop()
-        print(f"ray processes still running after the stop: {left} killed by force")
+        print(f"ray processes of the 3 nodes: {started_processes}, {killed} of them needed SIGKILL "
+              f"after 30 s; still running: {left}")
+        ok = ok and left == 0
         if ok:
             shutil.rmtree(work, ignore_errors=True)
         else:
