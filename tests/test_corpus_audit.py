@@ -193,3 +193,56 @@ def test_shipped_common_crawl_sample_audits_offline(tmp_path: Path) -> None:
     languages = section(report, "language")
     assert languages["summary"]  # every document has a language
     assert section(report, "estimates")["summary"]["sample_size"] == 100
+
+
+def test_long_document_examples_are_redacted_in_a_window_as_if_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Report examples of long documents redact only the head they show; what they show equals
+    redacting the whole text, for values inside, across and past the window, and when
+    placeholders shorten the head or an annotated span crosses its end (then the whole text is
+    redacted)."""
+    from curator.formats import get_format
+    from curator.records import PIIFinding
+    from curator.report import base
+
+    fmt = get_format("document")
+    rows = [json.loads(line) for line in SLICE.read_text(encoding="utf-8").splitlines()]
+    long_rows = [r for r in rows if len(r["text"]) > 3000][:10]
+    assert len(long_rows) == 10
+    keep, margin = 400, base._REDACT_MARGIN
+    limit = keep + 2 * margin
+    mail = "jane.roe@example.org"
+    # case → (planted values by position, an annotated span, whether the whole text is redacted)
+    cases = {
+        "shown": ([(100, mail)], (20, 30), False),
+        "past the window": ([(limit + 50, mail)], (limit + 60, limit + 70), False),
+        "value across the window's end": ([(limit - 8, mail)], None, None),
+        "annotated span across the end": ([], (limit - 3, limit + 5), True),
+        # 60 credential URLs shrink to placeholders: the head no longer covers what is shown
+        "dense": ([(i * 30, f"https://u{i}:pw{i}@h.io/x") for i in range(60)], None, True),
+    }
+    whole_calls: list[int] = []
+    shown_fn = base._shown
+
+    def counting(content: str, spans, names: bool) -> str:
+        whole_calls.append(len(content) > limit)
+        return shown_fn(content, spans, names)
+
+    monkeypatch.setattr(base, "_shown", counting)
+    for i, row in enumerate(long_rows):
+        for name, (values, span, redacts_whole) in cases.items():
+            text = row["text"]
+            for at, value in sorted(values, reverse=True):
+                text = text[:at] + " " + value + " " + text[at:]
+            record = fmt.to_record({**row, "text": text}, {"source": "t", "file": "x", "row": i})
+            spans = [(span[0], span[1], "PERSON")] if span else []
+            record.annotations.pii = [
+                PIIFinding(type="PERSON", message=0, start=a, end=b, score=1.0) for a, b, _ in spans
+            ]
+            whole = "document: " + shown_fn(text, spans, False)
+            expected = whole if len(whole) <= keep else whole[: keep - 1] + "…"
+            whole_calls.clear()
+            shown = base.example_text(record, keep)
+            assert shown == expected, (name, i)
+            assert mail not in shown and "pw1@" not in shown
+            if redacts_whole is not None:
+                assert any(whole_calls) == redacts_whole, (name, i)

@@ -103,41 +103,59 @@ def _repeats(items: list[str]) -> tuple[float, float]:
     return count / len(items), chars / total
 
 
-def _ngram_checks(words: list[str], t: DocumentThresholds) -> Iterable[Finding]:
+def _word_ids(words: list[str]) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+    """Per word: an id (distinct words numbered in order of first use) and its length; the ids."""
+    index = {w: i for i, w in enumerate(dict.fromkeys(words))}
+    ids = np.fromiter(map(index.__getitem__, words), dtype=np.uint64, count=len(words))
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    return ids, lengths, index
+
+
+def _groups(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Equal hashes grouped: (positions sorted stably by hash, start of each group in that order,
+    whether each sorted position starts its group). The first of a group is its first occurrence."""
+    order = np.argsort(hashes, kind="stable")
+    ordered = hashes[order]
+    starts = np.empty(len(ordered), dtype=bool)
+    starts[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    return order, np.flatnonzero(starts), starts
+
+
+def _ngram_checks(
+    ids: np.ndarray, lengths: np.ndarray, distinct: int, t: DocumentThresholds
+) -> Iterable[Finding]:
     """Top n-gram share (n = 2-4) and duplicate n-gram character share (n = 5-10)."""
-    if len(words) < 2:
-        return
-    vocab: dict[str, int] = {}
-    ids = np.fromiter((vocab.setdefault(w, len(vocab)) for w in words), dtype=np.uint64, count=len(words))
-    lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
+    words = len(ids)
     total = int(lengths.sum())
-    if len(vocab) == len(words) or not total:
+    if words < 2 or distinct == words or not total:
         return  # no word repeats, so no n-gram can
     hashes = ids + np.uint64(1)
     top_n = max([*t.max_top_ngram_chars, *t.max_duplicate_ngram_chars, 1])
     top_found = dup_found = False
     for n in range(2, top_n + 1):
-        if len(words) < n:
+        if words < n:
             return
         with np.errstate(over="ignore"):
             hashes = hashes[:-1] * _MULT + ids[n - 1 :] + np.uint64(1)
-        _, first, inverse, counts = np.unique(
-            hashes, return_index=True, return_inverse=True, return_counts=True
-        )
-        if n in t.max_top_ngram_chars and not top_found and counts.max() > 1:
-            best = int(np.argmax(counts))  # the most frequent n-gram; its characters × its count
-            start = int(first[best])
+        check_top = n in t.max_top_ngram_chars and not top_found
+        check_dup = n in t.max_duplicate_ngram_chars and not dup_found
+        if not (check_top or check_dup):
+            continue
+        order, group_starts, starts = _groups(hashes)
+        if len(group_starts) == len(hashes):
+            return  # no n-gram repeats, so no longer one can
+        if check_top:
+            counts = np.diff(group_starts, append=len(hashes))
+            best = int(np.argmax(counts))  # the most frequent n-gram (smallest hash among ties)
+            start = int(order[group_starts[best]])  # its first occurrence
             share = int(lengths[start : start + n].sum()) * int(counts[best]) / total
             if share > t.max_top_ngram_chars[n]:
                 top_found = True  # one finding per reason: the smallest n over its limit
                 yield Finding("top_ngram_repeated", {"n": n, "share": round(share, 4)})
-        if n in t.max_duplicate_ngram_chars and not dup_found:
-            repeat = np.flatnonzero(first[inverse] != np.arange(len(hashes)))
-            if not len(repeat):
-                continue
-            cover = np.zeros(len(words) + 1, dtype=np.int64)
-            np.add.at(cover, repeat, 1)
-            np.add.at(cover, repeat + n, -1)
+        if check_dup:
+            repeat = order[~starts]  # every occurrence after the first
+            cover = np.bincount(repeat, minlength=words + 1) - np.bincount(repeat + n, minlength=words + 1)
             share = int(lengths[np.cumsum(cover[:-1]) > 0].sum()) / total
             if share > t.max_duplicate_ngram_chars[n]:
                 dup_found = True
@@ -152,12 +170,14 @@ def document_findings(text: str, t: DocumentThresholds, *, english: bool = True)
     found: list[Finding] = []
     words = text.split()
     n_words = len(words)
+    # Word ids and lengths once: the per-word checks run over distinct words, the n-grams over ids.
+    ids, lengths, distinct = _word_ids(words)
     if n_words < t.min_words:
         found.append(Finding("too_few_words", {"words": n_words}))
     elif n_words > t.max_words:
         found.append(Finding("too_many_words", {"words": n_words}))
     if n_words:
-        mean = sum(map(len, words)) / n_words
+        mean = int(lengths.sum()) / n_words
         if mean < t.min_mean_word_length:
             found.append(Finding("short_mean_word_length", {"mean": round(mean, 2)}))
         elif mean > t.max_mean_word_length:
@@ -175,11 +195,13 @@ def document_findings(text: str, t: DocumentThresholds, *, english: bool = True)
         if ellipsis > t.max_ellipsis_lines:
             found.append(Finding("ellipsis_lines", {"share": round(ellipsis, 4)}))
     if n_words:
-        alpha = sum(1 for w in words if _ALPHA.search(w)) / n_words
+        search = _ALPHA.search
+        has_letter = np.fromiter((search(w) is not None for w in distinct), dtype=bool, count=len(distinct))
+        alpha = int(has_letter[ids.astype(np.intp)].sum()) / n_words
         if alpha < t.min_alpha_words:
             found.append(Finding("non_alpha_words", {"share": round(alpha, 4)}))
         if english:
-            stops = STOP_WORDS.intersection(w.lower() for w in words)
+            stops = STOP_WORDS.intersection(w.lower() for w in distinct)
             if len(stops) < t.min_stop_words:
                 found.append(Finding("no_stop_words", {"stop_words": len(stops)}))
     line_share, line_chars = _repeats(nonempty)
@@ -193,7 +215,7 @@ def document_findings(text: str, t: DocumentThresholds, *, english: bool = True)
     ):
         if value > limit:
             found.append(Finding(reason, {"share": round(value, 4)}))
-    found.extend(_ngram_checks(words, t))
+    found.extend(_ngram_checks(ids, lengths, len(distinct), t))
     if nonempty:
         terminal = sum(1 for line in nonempty if line.endswith(TERMINAL_PUNCTUATION)) / len(nonempty)
         if terminal < t.min_terminal_punctuation_lines:

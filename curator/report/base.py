@@ -139,9 +139,37 @@ def example_text(record: InstructionRecord, max_chars: int = 400) -> str:
     # A pii stage in pattern mode (as `curator audit` runs it) did not look for names: look now.
     names = (record.annotations.extra.get("pii") or {}).get("mode") == "patterns"
     text = "\n".join(
-        f"{m.role}: {_shown(m.content, spans.get(i, ()), names)}" for i, m in enumerate(record.messages)
+        f"{m.role}: {_shown_head(m.content, spans.get(i, ()), names, max_chars)}"
+        for i, m in enumerate(record.messages)
     )
     return text if len(text) <= max_chars else text[: max_chars - 1] + "…"
+
+
+# Longer than any value the scanners or the names model redact (e-mails are at most 254
+# characters): a value cut at the redaction window's end lies wholly within this margin.
+_REDACT_MARGIN = 500
+
+
+def _shown_head(content: str, spans, names: bool, keep: int) -> str:
+    """The redacted ``content``, of which at least the first ``keep`` characters are exact.
+
+    A web document is tens of kilobytes and the report shows 400 characters of it: redacting it
+    all (the names model above all) was most of a corpus report's cost. So only the first
+    ``keep`` + 2 × :data:`_REDACT_MARGIN` characters are redacted, and that is used when nothing
+    was redacted in their last margin and what is shown ends before it: then every value that
+    reaches into what is shown ends inside the window, whole (placeholders may shorten the
+    window by up to one margin). Otherwise (placeholders shortened it more, or a value sits at
+    its end) the whole text is redacted as before.
+    """
+    limit = keep + 2 * _REDACT_MARGIN
+    if len(content) <= limit:
+        return _shown(content, spans, names)
+    head = content[:limit]
+    clipped = [(start, min(end, limit), kind) for start, end, kind in spans if start < limit]
+    shown = _shown(head, clipped, names)
+    if len(shown) - _REDACT_MARGIN >= keep and shown.endswith(head[-_REDACT_MARGIN:]):
+        return shown
+    return _shown(content, spans, names)
 
 
 def _shown(content: str, spans, names: bool) -> str:

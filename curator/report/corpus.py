@@ -288,7 +288,9 @@ class DocQualitySection(ReportSection):
         self.stages = {s.get("name") or s.get("type") for s in configs}
         self.documents = self.flagged = 0
         self.reasons: Counter[str] = Counter()
-        self.samples: dict[str, Sample[Example]] = {}
+        # Per reason, the sampled records and the note; their example text is made in result(),
+        # for the few kept, not for every record that was in the sample for a while.
+        self.samples: dict[str, Sample[tuple[InstructionRecord, str]]] = {}
 
     def add(self, record: InstructionRecord, outcome: Outcome) -> None:
         if not self.stages or not is_document(record):
@@ -311,11 +313,7 @@ class DocQualitySection(ReportSection):
             sample = self.samples.setdefault(reason, Sample(self.examples_per_reason))
             if sample.would_keep(record.id):
                 measured = ", ".join(f"{k} {v}" for k, v in values.items())
-                note = f"{how}; {measured}" if measured else how
-                sample.offer(
-                    record.id,
-                    Example(title=reason, record_id=record.id, text=example_text(record), note=note),
-                )
+                sample.offer(record.id, (record, f"{how}; {measured}" if measured else how))
 
     def result(self) -> SectionResult:
         section = SectionResult(key=self.key, title=self.title)
@@ -345,6 +343,9 @@ class DocQualitySection(ReportSection):
                 )
             )
         for reason, _ in ranked:
-            section.examples.extend(self.samples[reason].items())
+            section.examples.extend(
+                Example(title=reason, record_id=record.id, text=example_text(record), note=note)
+                for record, note in self.samples[reason].items()
+            )
         section.notes.append("Examples are PII-redacted and shortened; the note gives the measured value.")
         return section
