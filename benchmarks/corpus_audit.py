@@ -192,6 +192,62 @@ def state_bytes(corpus: Path, docs: int = 2000) -> dict[str, float]:
     return found
 
 
+def rss_bytes() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def stage_memory(corpus: Path, batch: int) -> list[dict]:
+    """The audit's stages in one process, shard by shard as a worker runs them: per stage, CPU
+    ms per document and the RSS it added on the first shard and over all later shards.
+
+    Growth on later shards is what grows with the corpus in a worker; the first shard's is what
+    a stage loads (models) plus the shard's working set. Global stages: their ``signatures``
+    (the map side; the reduce runs in the driver, see ``state``)."""
+    import gc
+
+    from curator.audit import plan_audit
+    from curator.formats import get_format
+    from curator.stage_inputs import setup_context
+    from curator.stages import STAGES, GlobalStage, RecordStage, build_stage
+
+    fmt = get_format("document")
+    stages = []
+    for data in plan_audit(skip=["decontaminate"]).stages:
+        config = STAGES[data["type"]].config_model.model_validate(data)
+        stage = build_stage(config)
+        stage.setup(setup_context(config))
+        stages.append(stage)
+    rows: dict[str, dict] = {s.name: {"stage": s.name, "cpu": 0.0, "first": 0, "later": 0} for s in stages}
+    docs = 0
+    with corpus.open(encoding="utf-8") as handle:
+        for shard in range(10**9):
+            lines = [line for _, line in zip(range(batch), handle, strict=False)]
+            if not lines:
+                break
+            records = [
+                fmt.to_record(json.loads(line), {"source": "bench", "file": "x", "row": docs + i})
+                for i, line in enumerate(lines)
+            ]
+            docs += len(records)
+            for stage in stages:
+                before, started = rss_bytes(), time.process_time()
+                if isinstance(stage, RecordStage):
+                    records = stage.process(records).kept
+                elif isinstance(stage, GlobalStage):
+                    stage.signatures(records)
+                rows[stage.name]["cpu"] += time.process_time() - started
+                rows[stage.name]["first" if shard == 0 else "later"] += rss_bytes() - before
+            del records
+            gc.collect()
+    for row in rows.values():
+        row["cpu_ms_per_doc"] = 1000 * row.pop("cpu") / docs
+    return list(rows.values())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -201,11 +257,41 @@ def main() -> None:
     parser.add_argument("--ner-docs", type=int, default=300)
     parser.add_argument("--tmp", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--keep", action="store_true", help="Keep the corpus and audit folders.")
+    parser.add_argument(
+        "--stage-memory",
+        type=int,
+        default=0,
+        metavar="DOCS",
+        help="Only run the audit's stages in this process over DOCS documents, shard by shard "
+        "(--batch each): CPU and RSS added per stage.",
+    )
+    parser.add_argument("--batch", type=int, default=5000, help="Documents per shard (the engine's default).")
     args = parser.parse_args()
     if not CC.exists():
         raise SystemExit(f"{CC} not present (../shared/data is only in the project's workspace)")
     print(f"load: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     work = Path(tempfile.mkdtemp(prefix="corpus_audit_", dir=args.tmp))
+    if args.stage_memory:
+        try:
+            corpus = work / "corpus.jsonl"
+            build_corpus(corpus, args.stage_memory)
+            start = rss_bytes()
+            rows = stage_memory(corpus, args.batch)
+            shards = -(-args.stage_memory // args.batch)
+            print(
+                f"{args.stage_memory:,} documents in {shards} shards of {args.batch:,}; RSS before setup "
+                f"{start / 2**20:.0f} MiB, after {rss_bytes() / 2**20:.0f} MiB"
+            )
+            print("| stage | CPU ms / doc | RSS added, first shard MiB | RSS added, later shards MiB |")
+            print("|---|---:|---:|---:|")
+            for row in rows:
+                print(
+                    f"| {row['stage']} | {row['cpu_ms_per_doc']:.2f} | {row['first'] / 2**20:.0f} "
+                    f"| {row['later'] / 2**20:.0f} |"
+                )
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return
     try:
         first = work / "corpus_first.jsonl"
         build_corpus(first, 2000)
