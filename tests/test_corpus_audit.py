@@ -209,7 +209,7 @@ def test_long_document_examples_are_redacted_in_a_window_as_if_whole(monkeypatch
     long_rows = [r for r in rows if len(r["text"]) > 3000][:10]
     assert len(long_rows) == 10
     keep, margin = 400, base._REDACT_MARGIN
-    limit = keep + 2 * margin
+    limit = max(keep + 2 * margin, base._NAMES_SAMPLE)
     mail = "jane.roe@example.org"
     # case → (planted values by position, an annotated span, whether the whole text is redacted)
     cases = {
@@ -246,3 +246,24 @@ def test_long_document_examples_are_redacted_in_a_window_as_if_whole(monkeypatch
             assert mail not in shown and "pw1@" not in shown
             if redacts_whole is not None:
                 assert any(whole_calls) == redacts_whole, (name, i)
+
+
+def test_long_document_examples_hide_names_as_if_whole() -> None:
+    """In pattern mode (as `curator audit` runs pii) examples also go through the names model:
+    on the windowed head it finds what it finds on the whole document."""
+    from curator.formats import get_format
+    from curator.pii.engine import looks_english
+    from curator.report import base
+
+    fmt = get_format("document")
+    rows = [json.loads(line) for line in SLICE.read_text(encoding="utf-8").splitlines()]
+    english = [r for r in rows if len(r["text"]) > 5000 and looks_english(r["text"])]
+    assert len(english) >= 3
+    for i, row in enumerate(english[:3]):
+        text = "Letter from Ada Okafor to Peter Lindqvist. " + row["text"]
+        record = fmt.to_record({**row, "text": text}, {"source": "t", "file": "x", "row": i})
+        record.annotations.extra["pii"] = {"mode": "patterns"}
+        whole = "document: " + base._shown(text, [], True)
+        shown = base.example_text(record)
+        assert shown == whole[:399] + "…"
+        assert "Okafor" not in shown and "Lindqvist" not in shown

@@ -148,6 +148,9 @@ def example_text(record: InstructionRecord, max_chars: int = 400) -> str:
 # Longer than any value the scanners or the names model redact (e-mails are at most 254
 # characters): a value cut at the redaction window's end lies wholly within this margin.
 _REDACT_MARGIN = 500
+# The names pass decides whether a text is English from its first 2,000 characters
+# (curator.pii.engine.looks_english): the window holds at least those, so it decides the same.
+_NAMES_SAMPLE = 2000
 
 
 def _shown_head(content: str, spans, names: bool, keep: int) -> str:
@@ -155,13 +158,13 @@ def _shown_head(content: str, spans, names: bool, keep: int) -> str:
 
     A web document is tens of kilobytes and the report shows 400 characters of it: redacting it
     all (the names model above all) was most of a corpus report's cost. So only the first
-    ``keep`` + 2 × :data:`_REDACT_MARGIN` characters are redacted, and that is used when nothing
-    was redacted in their last margin and what is shown ends before it: then every value that
-    reaches into what is shown ends inside the window, whole (placeholders may shorten the
-    window by up to one margin). Otherwise (placeholders shortened it more, or a value sits at
-    its end) the whole text is redacted as before.
+    ``keep`` + 2 × :data:`_REDACT_MARGIN` characters (at least :data:`_NAMES_SAMPLE`) are
+    redacted, and that is used when nothing was redacted in their last margin and what is shown
+    ends before it: then every value that reaches into what is shown ends inside the window,
+    whole (placeholders may shorten the window by up to one margin). Otherwise (placeholders
+    shortened it more, or a value sits at its end) the whole text is redacted as before.
     """
-    limit = keep + 2 * _REDACT_MARGIN
+    limit = max(keep + 2 * _REDACT_MARGIN, _NAMES_SAMPLE)
     if len(content) <= limit:
         return _shown(content, spans, names)
     head = content[:limit]

@@ -43,7 +43,8 @@ class LanguageSection(ReportSection):
         self.low = 0
         self.message_languages: Counter[str] = Counter()
         # The least confident records, sorted by (score, id), at most `examples`.
-        self._lowest: list[tuple[float, str, Example]] = []
+        # (score, id, record, note): the example text is made in result(), for the kept few only.
+        self._lowest: list[tuple[float, str, InstructionRecord, str]] = []
         self.mixed_examples: Sample[Example] = Sample(3)
         self.code_examples: Sample[Example] = Sample(3)
 
@@ -89,13 +90,7 @@ class LanguageSection(ReportSection):
         if len(self._lowest) >= self.examples and key >= self._lowest[-1][:2]:
             return
         note = f"score {score:.2f}; {outcome.fate}" + (f" ({outcome.reason})" if outcome.reason else "")
-        example = Example(
-            title=f"low confidence: {record.annotations.language}",
-            record_id=record.id,
-            text=example_text(record),
-            note=note,
-        )
-        self._lowest.append((score, record.id, example))
+        self._lowest.append((score, record.id, record, note))
         self._lowest.sort(key=lambda entry: entry[:2])
         del self._lowest[self.examples :]
 
@@ -152,7 +147,15 @@ class LanguageSection(ReportSection):
                     ],
                 )
             )
-        lowest = [example for _, _, example in self._lowest]
+        lowest = [
+            Example(
+                title=f"low confidence: {record.annotations.language}",
+                record_id=record.id,
+                text=example_text(record),
+                note=note,
+            )
+            for _, _, record, note in self._lowest
+        ]
         top = ordered[0] if ordered else None
         summary: dict[str, int | float | str | None] = {
             "records_annotated": self.annotated,

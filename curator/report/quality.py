@@ -59,7 +59,8 @@ class QualitySection(ReportSection):
         self.records_removed = 0
         self.records = 0
         self.repairs: Counter[str] = Counter()
-        self.samples: dict[str, Sample[Example]] = {}
+        # Per reason, the sampled (record, note); example texts are made in result(), for the kept few.
+        self.samples: dict[str, Sample[tuple[InstructionRecord, str]]] = {}
 
     def add(self, record: InstructionRecord, outcome: Outcome) -> None:
         self.records += 1
@@ -85,8 +86,7 @@ class QualitySection(ReportSection):
             if sample.would_keep(record.id):
                 described = _describe(detail)
                 note = f"{how}; {described}" if described else how
-                text = example_text(record)
-                sample.offer(record.id, Example(title=reason, record_id=record.id, text=text, note=note))
+                sample.offer(record.id, (record, note))  # its example text is made in result()
 
     def _actions(self) -> dict[str, str]:
         """reason → the action its check had in this run (from the resolved recipe)."""
@@ -142,7 +142,10 @@ class QualitySection(ReportSection):
                 )
             )
             for reason in reasons:
-                section.examples.extend(self.samples[reason].items())
+                section.examples.extend(
+                    Example(title=reason, record_id=record.id, text=example_text(record), note=note)
+                    for record, note in self.samples[reason].items()
+                )
         elif self.stages:
             section.notes.append("No record tripped a quality check.")
         if self.repairs:
