@@ -80,21 +80,22 @@ def build_corpus(path: Path, size: int, seed: int = 0) -> None:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def tree_rss(pid: int) -> int:
-    total, stack = 0, [pid]
+def tree_rss(pid: int) -> dict[int, int]:
+    """RSS of each process in the tree of ``pid``."""
+    found, stack = {}, [pid]
     while stack:
         current = stack.pop()
         try:
             with open(f"/proc/{current}/status") as status:
                 for line in status:
                     if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
+                        found[current] = int(line.split()[1]) * 1024
                         break
             with open(f"/proc/{current}/task/{current}/children") as children:
                 stack.extend(int(child) for child in children.read().split())
         except (FileNotFoundError, ProcessLookupError):
             continue
-    return total
+    return found
 
 
 def run_full(corpus: Path, out: Path, workers: int) -> dict:
@@ -104,12 +105,16 @@ def run_full(corpus: Path, out: Path, workers: int) -> dict:
     started = time.perf_counter()
     process = subprocess.Popen(command, env={**os.environ, "PYTHONPATH": str(ROOT)})
     peak = 0
+    peaks: dict[int, int] = {}  # per process
     done = threading.Event()
 
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, tree_rss(process.pid))
+            found = tree_rss(process.pid)
+            peak = max(peak, sum(found.values()))
+            for pid, rss in found.items():
+                peaks[pid] = max(peaks.get(pid, 0), rss)
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -127,6 +132,8 @@ def run_full(corpus: Path, out: Path, workers: int) -> dict:
         "wall": wall,
         "cpu": usage.ru_utime + usage.ru_stime,
         "peak_rss": peak,
+        "driver_rss": peaks.get(process.pid, 0),
+        "worker_rss": sorted((v for k, v in peaks.items() if k != process.pid), reverse=True)[:4],
         "written": written,
         "stage_seconds": stages,
     }
@@ -318,7 +325,9 @@ def main() -> None:
                 f"| {full['peak_rss'] / 2**30:.2f} | {full['written'] / size:,.0f} |",
                 flush=True,
             )
-            print(f"  stage seconds (summed over workers): {full['stage_seconds']}")
+            workers = ", ".join(f"{v / 2**30:.2f}" for v in full["worker_rss"])
+            print(f"  peak RSS GiB: driver {full['driver_rss'] / 2**30:.2f}; largest children {workers}")
+            print(f"  stage seconds (wall, summed over workers): {full['stage_seconds']}")
             if not args.keep:
                 corpus.unlink()
                 shutil.rmtree(work / f"audit_{size}", ignore_errors=True)
