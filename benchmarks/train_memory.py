@@ -10,7 +10,11 @@ slope column is (peak − peak of the smallest size) ÷ the extra examples.
 ``--before DIR`` runs the same commands a second time with ``PYTHONPATH=DIR`` (a checkout of an
 earlier version, e.g. ``git archive <commit> | tar -x -C DIR``): the baseline, in the same run.
 
-Usage: python benchmarks/train_memory.py [--sizes 50000 200000 500000] [--steps 3] [--before DIR]
+``--forward-rows`` measures the same training run a micro-batch's rows at a time (0: the default
+setting, 2 rows per pass on a CPU) and in one pass (8): same rows, same gradient up to rounding.
+
+Usage: python benchmarks/train_memory.py [--sizes 50000 200000 500000] [--steps 3] [--forward-rows 0 8]
+       [--before DIR]
 """
 
 from __future__ import annotations
@@ -56,13 +60,17 @@ def write_rows(rows: list[dict], total: int, path: Path, seed: int) -> None:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def run_train(data: Path, out: Path, steps: int, batch_size: int, pythonpath: str) -> dict:
+def run_train(
+    data: Path, out: Path, steps: int, batch_size: int, pythonpath: str, forward_rows: int = 0
+) -> dict:
     """``curator train`` in a fresh process: peak RSS (MiB), CPU and wall seconds, its metrics."""
     command = [
         sys.executable, "-m", "curator.cli", "train", str(data), "--eval", str(EVAL), "--out", str(out),
         "--model", "proxy-small", "--steps", str(steps), "--seq-len", "512", "--batch-size", str(batch_size),
         "--max-eval-examples", "16", "--max-generate", "0", "--threads", "1", "--overwrite", "--quiet",
     ]  # fmt: skip
+    if forward_rows:
+        command += ["--forward-rows", str(forward_rows)]
     environment = {**os.environ, "PYTHONPATH": pythonpath}
     started = time.perf_counter()
     process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -87,6 +95,13 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--batch-size", type=int, default=8, help="rows of 512 tokens per step (default 8)")
+    parser.add_argument(
+        "--forward-rows",
+        type=int,
+        nargs="+",
+        default=[0, 8],
+        help="rows per forward pass to measure, 0 = the default setting (default: 0 and 8, i.e. one pass)",
+    )
     parser.add_argument("--before", type=Path, help="a checkout of an earlier version: the baseline")
     parser.add_argument("--before-sizes", type=int, nargs="+", help="sizes the baseline runs (default: all)")
     parser.add_argument("--json", type=Path, help="also write the results here")
@@ -95,9 +110,11 @@ def main() -> None:
         sys.exit(f"skip: {ALPACA_52K} not found (the benchmark reads ../shared/data)")
     with gzip.open(ALPACA_52K, "rb") as handle:
         rows = json.loads(handle.read())
-    versions = [("this checkout", str(ROOT))]
+    versions = [
+        (f"this checkout, forward rows {rows or 'default'}", str(ROOT), rows) for rows in args.forward_rows
+    ]
     if args.before:
-        versions.append((f"before ({args.before})", str(args.before.resolve())))
+        versions.append((f"before ({args.before})", str(args.before.resolve()), 0))
     print(
         f"curator train --model proxy-small --steps {args.steps} --seq-len 512 "
         f"--batch-size {args.batch_size} --threads 1; "
@@ -114,10 +131,11 @@ def main() -> None:
         for size in args.sizes:
             data = Path(tmp) / f"synthetic_{size}.jsonl"
             write_rows(rows, size, data, args.seed)
-            for label, pythonpath in versions:
+            for label, pythonpath, forward_rows in versions:
                 if pythonpath != str(ROOT) and args.before_sizes and size not in args.before_sizes:
                     continue
-                measured = run_train(data, Path(tmp) / "out", args.steps, args.batch_size, pythonpath)
+                out = Path(tmp) / "out"
+                measured = run_train(data, out, args.steps, args.batch_size, pythonpath, forward_rows)
                 result = {"version": label, "size": size, **measured}
                 results.append(result)
                 first = next(r for r in results if r["version"] == label)

@@ -304,6 +304,9 @@ def train_options(function: F) -> F:
         click.option("--seq-len", type=int_from(16), help="Tokens per packed row (default 512)."),
         click.option("--batch-size", type=int_from(1), help="Rows per micro-batch (default 8)."),
         click.option("--grad-accum", type=int_from(1), help="Micro-batches per step (default 1)."),
+        click.option(
+            "--forward-rows", type=int_from(1), help="Rows per forward pass (memory only; default 2 on CPU)."
+        ),
         click.option("--lr", type=float, help="Peak learning rate (default 2e-3 proxies, 2e-5 others)."),
         click.option("--seed", type=int, help="Seed of init, data order and packing (default 0)."),
         click.option("--device", help="auto (default), cpu, cuda, cuda:N or mps."),

@@ -14,6 +14,10 @@ from curator.config_types import SafeName, Seed
 from curator.formats.spec import DataFiles
 
 PRESET_NAMES: tuple[str, ...] = ("proxy-tiny", "proxy-small", "proxy-125m")
+# On a CPU a step's peak memory is its activations: proxy-small holds ≈ 250 MiB per 512-token row
+# in a backward pass, so the default batch of 8 in one pass peaks near 3 GiB; two rows at a time
+# keep it near 1.4 GiB at no measurable cost in tokens/s (benchmarks/train_memory.py).
+CPU_FORWARD_ROWS = 2
 
 
 class TrainConfig(BaseModel):
@@ -33,6 +37,15 @@ class TrainConfig(BaseModel):
     seq_len: int = Field(default=512, ge=16, description="Tokens per packed row; longer examples are cut.")
     batch_size: int = Field(default=8, ge=1, description="Packed rows per micro-batch.")
     grad_accum: int = Field(default=1, ge=1, description="Micro-batches per optimizer step.")
+    forward_rows: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "Rows per forward/backward pass within a micro-batch: memory only, the step's gradient is the "
+            "same sum over the batch. Default: 2 on a CPU (activations, not data, bound training memory "
+            "there), the whole micro-batch on a GPU."
+        ),
+    )
     lr: float | None = Field(
         default=None, gt=0, description="Peak learning rate; default 2e-3 for proxy presets, 2e-5 otherwise."
     )
@@ -73,6 +86,12 @@ class TrainConfig(BaseModel):
     decontaminate: bool = Field(default=True, description="Drop training records that overlap an eval set.")
     ngram: int = Field(default=13, ge=3, description="Word n-gram length of the overlap check.")
     save_model: bool = Field(default=False, description="Write the trained model with save_pretrained.")
+
+    def effective_forward_rows(self, device_type: str) -> int:
+        """Rows per forward pass on this device (never more than a micro-batch)."""
+        if self.forward_rows is not None:
+            return min(self.forward_rows, self.batch_size)
+        return min(CPU_FORWARD_ROWS, self.batch_size) if device_type == "cpu" else self.batch_size
 
     def effective_lr(self, is_preset: bool) -> float:
         if self.lr is not None:

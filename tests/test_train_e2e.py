@@ -98,6 +98,42 @@ def test_training_is_deterministic_on_cpu(tmp_path: Path) -> None:
     assert other["train"]["loss_curve"] != first["train"]["loss_curve"]
 
 
+def test_rows_per_forward_pass_change_memory_not_training(tmp_path: Path) -> None:
+    """A micro-batch run a row or two at a time (the CPU default) trains like one pass over it: the
+    same rows, the same tokens, the same gradient up to float rounding, so the same curve and evals;
+    and it matches the same batch spread over gradient accumulation."""
+    data = load_mixtures(SAMPLE_DATA / "alpaca_5000_slice.json")[0]
+    evals = load_eval_sets([EvalSetConfig(path=str(EVAL))], SAMPLE_DATA)
+    base = TrainConfig(
+        model="proxy-tiny", steps=4, seq_len=256, batch_size=4, log_every=1, max_eval_examples=8,
+        max_generate=0, device="cpu", eval_at_start=False,
+    )  # fmt: skip
+    assert base.effective_forward_rows("cpu") == 2 and base.effective_forward_rows("cuda") == 4
+    runs = {
+        rows: train_records(data, evals, base.model_copy(update={"forward_rows": rows}), tmp_path / str(rows))
+        for rows in (4, 2, 1)
+    }
+    accumulated = train_records(
+        data, evals, base.model_copy(update={"batch_size": 1, "grad_accum": 4}), tmp_path / "accum"
+    )
+
+    def curve(run):
+        return [p["loss"] for p in run["train"]["loss_curve"]]
+
+    whole = runs[4]
+    for run in (runs[2], runs[1]):
+        assert run["train"]["tokens"] == whole["train"]["tokens"]
+        assert curve(run) == pytest.approx(curve(whole), rel=1e-5)
+        assert run["eval"]["user_oriented_instructions"]["loss"] == pytest.approx(
+            whole["eval"]["user_oriented_instructions"]["loss"], rel=1e-5
+        )
+    # Not vacuous: the loss moves over the steps, and gradient accumulation over 4 one-row
+    # micro-batches lays out the same rows, so it lands on the same curve too.
+    assert curve(whole)[-1] < curve(whole)[0]
+    assert accumulated["train"]["tokens"] == whole["train"]["tokens"]
+    assert curve(accumulated) == pytest.approx(curve(whole), rel=1e-5)
+
+
 def test_a_local_hugging_face_model_folder_trains_with_its_chat_template(tmp_path: Path) -> None:
     from test_train import chatml_tokenizer
 

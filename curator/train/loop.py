@@ -7,7 +7,9 @@
   block-diagonal mask, else one example per row), so examples never attend to each other.
 * GPU: bf16 autocast, TF32 matmuls, fused AdamW, SDPA or flash-attention, optional torch.compile.
   Logs tokens/s and model FLOPs utilisation (6 · N · tokens/s over the device's peak bf16 FLOP/s).
-* CPU: seeded and deterministic (same seed and data ⇒ the same losses).
+* CPU: seeded and deterministic (same seed and data ⇒ the same losses). A micro-batch is run
+  ``forward_rows`` rows at a time (default 2 on CPU): the activations of a backward pass, not the
+  data, are what bound memory there; the gradient is the same sum, up to float rounding.
 """
 
 from __future__ import annotations
@@ -225,6 +227,19 @@ def loss_sum(runtime: Runtime, batch: Rows, training: bool) -> tuple[Any, Any, A
     return nll, targets, logits
 
 
+def split_rows(batch: Rows, size: int) -> Iterator[Rows]:
+    """The batch's rows ``size`` at a time (views, no copies); the batch itself when it fits."""
+    if len(batch) <= size:
+        yield batch
+        return
+    for start in range(0, len(batch), size):
+        part = slice(start, start + size)
+        yield Rows(
+            batch.input_ids[part], batch.targets[part], batch.target_bytes[part], batch.position_ids[part],
+            batch.real[part],
+        )  # fmt: skip
+
+
 def train(
     runtime: Runtime,
     examples: Sequence[Encoded] | TokenStore,
@@ -250,6 +265,7 @@ def train(
     outcome.peak_flops, outcome.peak_source = peak_flops(device)
     flop_parameters = runtime.loaded.flop_parameters
     synchronize = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    forward_rows = config.effective_forward_rows(device.type)
 
     pending: list[tuple[int, Any, int, float]] = []  # (step, loss tensor, targets, lr) until the next log
     timed_tokens = timed_seconds = 0.0
@@ -262,9 +278,11 @@ def train(
         step_tokens = sum(int(m.real.sum()) for m in micro)
         step_loss = torch.zeros((), device=device)
         for batch in micro:
-            nll, _, _ = loss_sum(runtime, batch, training=True)
-            (nll / max(1, n_targets)).backward()
-            step_loss += nll.detach()
+            for part in split_rows(batch, forward_rows):  # memory only: the gradient is the same sum
+                nll, _, _ = loss_sum(runtime, part, training=True)
+                (nll / max(1, n_targets)).backward()
+                step_loss += nll.detach()
+                del nll
         torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
         current_lr = optimizer.param_groups[0]["lr"]
         optimizer.step()
