@@ -3,9 +3,12 @@
 Input: the 52,002 Alpaca rows repeated with perturbations so that every stage has real work
 (exact copies, near copies with an edited word, changed case or punctuation, and new text).
 Stages: those of sample_data/recipe.yaml (PII, if present, in structured-only mode: no NER).
-Measured: wall time, rows/s, and peak RSS of the whole process tree (driver + pool workers),
-sampled every 20 ms from /proc (Linux), overall and per pass (the stages between global stages).
-Growth from the smallest to the largest size shows whether time and memory scale linearly.
+Measured: wall and CPU time (this process and its joined workers), rows/s, and the peak memory of
+the whole process tree (driver + pool workers), sampled every 50 ms from /proc (Linux): PSS (shared
+pages split between the processes sharing them: what the tree really holds) overall and per pass
+(the stages between global stages), and the RSS sum (which counts the pages forked workers share
+with the main process once per process). Growth from the smallest to the largest size shows
+whether time and memory scale linearly.
 
 Usage: python benchmarks/scale.py [--sizes 100000 1000000] [--workers 2]
 """
@@ -17,6 +20,7 @@ import gzip
 import json
 import os
 import random
+import resource
 import sys
 import tempfile
 import threading
@@ -62,36 +66,42 @@ def build_input(path: Path, size: int) -> None:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants, from /proc."""
-    total, stack = 0, [pid]
+def tree_memory(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) bytes of a process and all its descendants, from /proc. Forked workers share the
+    pages of what the main process loaded before forking: the RSS sum counts them once per process,
+    the PSS sum (each shared page split between its sharers) counts them once."""
+    rss = pss = 0
+    stack = [pid]
     while stack:
         current = stack.pop()
         try:
-            with open(f"/proc/{current}/status") as status:
-                for line in status:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
-                        break
+            with open(f"/proc/{current}/smaps_rollup") as rollup:
+                for line in rollup:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1]) * 1024
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1]) * 1024
             with open(f"/proc/{current}/task/{current}/children") as children:
                 stack.extend(int(child) for child in children.read().split())
         except (FileNotFoundError, ProcessLookupError):
             continue
-    return total
+    return rss, pss
 
 
 class RssSampler(threading.Thread):
     def __init__(self) -> None:
         super().__init__(daemon=True)
         self.pass_index = 0
-        self.peak: dict[int, int] = {}
+        self.peak: dict[int, int] = {}  # PSS of the tree, per pass
+        self.peak_rss = 0
         self.running = True
 
     def run(self) -> None:
         while self.running:
-            rss = tree_rss(os.getpid())
-            self.peak[self.pass_index] = max(self.peak.get(self.pass_index, 0), rss)
-            time.sleep(0.02)
+            rss, pss = tree_memory(os.getpid())
+            self.peak[self.pass_index] = max(self.peak.get(self.pass_index, 0), pss)
+            self.peak_rss = max(self.peak_rss, rss)
+            time.sleep(0.05)
 
 
 def stages_of_sample() -> list[dict]:
@@ -136,19 +146,27 @@ def measure(path: Path, size: int, workers: int, out: Path) -> dict:
     def on_report(pass_index: int, _report) -> None:
         sampler.pass_index = pass_index
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), _cpu_seconds()
     manifest = run_recipe(loaded, out / "run", overwrite=True, on_report=on_report).manifest
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, _cpu_seconds() - cpu_started
     sampler.running = False
     sampler.join()
     assert manifest["conservation"]["holds"]
     return {
         "size": size,
         "wall": wall,
+        "cpu": cpu,
         "peak": max(sampler.peak.values()),
+        "peak_rss": sampler.peak_rss,
         "passes": sampler.peak,
         "manifest": manifest,
     }
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds of this process and the workers it has waited for (the pool is joined per run)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main() -> None:
@@ -171,11 +189,14 @@ def main() -> None:
     for column in (
         "rows",
         "wall s",
+        "CPU s",
         "rows/s",
-        "peak RSS GiB",
-        "per pass peak GiB",
+        "rows/CPU-s",
+        "peak PSS GiB",
+        "peak RSS sum GiB",
+        "per pass peak PSS GiB",
         "kept",
-        "time ×",
+        "CPU ×",
         "rows ×",
     ):
         table.add_column(column, justify="right")
@@ -186,14 +207,18 @@ def main() -> None:
         table.add_row(
             f"{r['size']:,}",
             f"{r['wall']:.1f}",
+            f"{r['cpu']:.1f}",
             f"{r['size'] / r['wall']:,.0f}",
+            f"{r['size'] / r['cpu']:,.0f}",
             f"{r['peak'] / 2**30:.2f}",
+            f"{r['peak_rss'] / 2**30:.2f}",
             passes,
             f"{counts['kept']:,}",
-            f"{r['wall'] / base['wall']:.1f}",
+            f"{r['cpu'] / base['cpu']:.1f}",
             f"{r['size'] / base['size']:.0f}",
         )
     console.print(table)
+    console.print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     stage_table = Table(title="seconds per stage (CPU time summed over workers)")
     stage_table.add_column("rows", justify="right")
     for name in ["adapt", *stage_names]:

@@ -7,6 +7,8 @@ Reports come back in shard order, so outputs do not depend on the number of work
 
 from __future__ import annotations
 
+import itertools
+import multiprocessing
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -23,16 +25,22 @@ from curator.io import ReadStats, iter_rows
 from curator.io.rows import ReadLimits
 from curator.recipe import Recipe
 from curator.run.work import WorkDir
+from curator.stages import build_stage
 
 # Per-process state of pool workers (a pool initializer cannot return a value).
 _RUNNER: ShardRunner | None = None
+# Set in the main process only while it forks its pool: the runner the workers inherit.
+_FORKED: ShardRunner | None = None
+# Rows of the first shard the main process runs the stages that ask for it on before forking.
+WARM_UP_ROWS = 1000
 
 
 def _init_worker(recipe: Recipe, inputs: list[InputFile], work_root: Path, pooled: bool = True) -> None:
     global _RUNNER
     if pooled:
         tune_worker()
-    _RUNNER = ShardRunner(recipe, inputs, work_root)
+    # Forked: the main process's runner, set up and warmed once; inline or not forked: set up here.
+    _RUNNER = _FORKED if pooled and _FORKED is not None else ShardRunner(recipe, inputs, work_root)
     if pooled:  # run by the worker's exit handlers when the pool shuts down
         Finalize(_RUNNER, _RUNNER.close, exitpriority=10)
 
@@ -58,11 +66,10 @@ class LocalEngine:
         on_report: OnReport | None = None,
     ) -> EngineResult:
         result = EngineResult(read_stats=[ReadStats() for _ in inputs])
+        first = self._read_shards(inputs, batch_size, result, recipe.run.limits.read_limits())
         pool = None
         if self.workers > 1:
-            pool = ProcessPoolExecutor(
-                self.workers, initializer=_init_worker, initargs=(recipe, inputs, work_root)
-            )
+            first, pool = self._start_pool(recipe, inputs, work_root, first)
         else:
             _init_worker(recipe, inputs, work_root, pooled=False)
 
@@ -71,7 +78,6 @@ class LocalEngine:
 
         try:
             with fewer_collections():
-                first = self._read_shards(inputs, batch_size, result, recipe.run.limits.read_limits())
                 run_passes(recipe, WorkDir(work_root), result, first, map_tasks, on_report)
         finally:
             if pool is not None:
@@ -79,6 +85,35 @@ class LocalEngine:
             elif _RUNNER is not None:
                 _RUNNER.close()
         return result
+
+    def _start_pool(
+        self, recipe: Recipe, inputs: list[InputFile], work_root: Path, first: Iterator[Task]
+    ) -> tuple[Iterator[Task], ProcessPoolExecutor]:
+        """The worker pool, forked from a runner set up (and warmed on the first shard's first rows)
+        here: models are loaded once and their memory shared, instead of once per worker. Where
+        processes are not forked, or a stage's model may run on a GPU (CUDA and OpenMP thread state
+        do not survive a fork), each worker sets up its own runner in the initializer."""
+        global _FORKED
+        peeked = next(first, None)
+        forks = multiprocessing.get_start_method() == "fork" and not any(
+            build_stage(config).resources().wants_gpu for config in recipe.stages
+        )
+        if forks:
+            runner = ShardRunner(recipe, inputs, work_root)
+            if peeked is not None:
+                _, (input_index, rows) = peeked
+                runner.warm_up(input_index, rows[:WARM_UP_ROWS])
+            _FORKED = runner
+        try:
+            pool = ProcessPoolExecutor(
+                self.workers, initializer=_init_worker, initargs=(recipe, inputs, work_root)
+            )
+            if forks:
+                pool.submit(int).result()  # with fork, every worker starts at the first submit
+        finally:
+            _FORKED = None  # the workers hold it now; this process does not need it
+        tasks = first if peeked is None else itertools.chain([peeked], first)
+        return tasks, pool
 
     def _read_shards(
         self, inputs: list[InputFile], batch_size: int, result: EngineResult, limits: ReadLimits

@@ -110,6 +110,22 @@ class ShardRunner:
                 rejected.write_line(dumps_line(entry, default=str))
         return records
 
+    def warm_up(self, input_index: int, rows: list[RawRow]) -> None:
+        """Run the record stages that ask for it (``warm_before_fork``) on ``rows``, results dropped:
+        what they load on first use is then loaded in this process (before an engine forks it)."""
+        stages = [s for s in self.stages if isinstance(s, RecordStage) and s.warm_before_fork]
+        if not stages or not rows:
+            return
+        item = self.inputs[input_index]
+        source = self.recipe.sources[item.source_index]
+        provenance = {**source.provenance(), "file": item.display}
+        adapted = adapt_rows(
+            rows, item.format, source.columns, provenance, license_column=source.license_column
+        )
+        records = [outcome for _, outcome in adapted if isinstance(outcome, InstructionRecord)]
+        for stage in stages:
+            stage.process(records)
+
     # -- later passes ---------------------------------------------------------------------------
     def later_pass(self, pass_index: int, shard: int, decisions: Any) -> ShardReport:
         spill = self.work.spill(pass_index - 1, shard)

@@ -216,6 +216,11 @@ class Stage(ABC, Generic[C]):
     # True: the engine passes every removed record and rejected row through scrub_removed /
     # scrub_rejected before writing them (the first such stage of a recipe does it).
     scrubs_outputs: ClassVar[bool] = False
+    # True: an engine that forks its workers may first run this (record) stage on a few rows in its
+    # main process, results dropped, so that what the stage loads on first use (language models) is
+    # loaded once and shared by the forked workers instead of once in each. Only for stages whose
+    # process() does nothing beyond its result.
+    warm_before_fork: ClassVar[bool] = False
 
     def __init__(self, config: C) -> None:
         self.config = config

@@ -144,6 +144,7 @@ class LanguageConfig(StageConfig):
 
 class LanguageStage(RecordStage[LanguageConfig]):
     config_model = LanguageConfig
+    warm_before_fork = True  # lingua's models load on first use: ~7 CPU-s and ~1 GiB, once per process
 
     def __init__(self, config: LanguageConfig) -> None:
         super().__init__(config)
