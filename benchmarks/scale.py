@@ -176,7 +176,7 @@ def main() -> None:
     args = parser.parse_args()
     if not ALPACA.exists():
         sys.exit(f"skip: {ALPACA} not found (the benchmark reads ../shared/data)")
-    console = Console()
+    console = Console(width=200)
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
@@ -219,7 +219,7 @@ def main() -> None:
         )
     console.print(table)
     console.print(f"load average at the end: {os.getloadavg()[0]:.1f}")
-    stage_table = Table(title="seconds per stage (CPU time summed over workers)")
+    stage_table = Table(title="seconds per stage (wall time inside the stage, summed over workers)")
     stage_table.add_column("rows", justify="right")
     for name in ["adapt", *stage_names]:
         stage_table.add_column(name, justify="right")
