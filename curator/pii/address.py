@@ -89,7 +89,7 @@ _COMPOUND_WORD = r"(?:út|útja|utca|u\.|tér|körút|krt\.|rkp\.|ulica|ulice|ce
 # The same street types written as a word of their own after a capitalised name (Villacher Strasse 89).
 _SEPARATE_WORD = (
     "straße|strasse|gasse|weg|allee|platz|straat|laan|plein|gracht|kade|vej|gade|vägen|gatan|veien|vegen|"
-    "gata|katu|tie|terrasse|utca|út"
+    "gata|katu|tie|terrasse|utca|út|bulevardi|puistotie|kuja|polku|tori|väylä|rinne|kaari"
 )
 
 _CORES: list[tuple[re.Pattern, float]] = [
@@ -101,7 +101,7 @@ _CORES: list[tuple[re.Pattern, float]] = [
     # Rue de Piétrain 371 · Avenue d'Ouchy 109 · ul. Więckowskiego Stefana 28
     (
         re.compile(
-            rf"(?:\b(?:{_PREFIX_TITLE})\b\.?|\b(?:ul|al)\.|\bC/)"
+            rf"(?:\b(?:{_PREFIX_TITLE})\b\.?|\b(?:ul|al|pl|os)\.|\bC/)"
             rf"\s+(?:(?:{_CONNECTOR}|d')\s*)?{_NAME_SEQ}\s+{_HOUSE}\b"
         ),
         0.65,
@@ -111,6 +111,15 @@ _CORES: list[tuple[re.Pattern, float]] = [
     (
         re.compile(rf"\b{_HOUSE},?\s+(?i:{_PREFIX})\.?\s+(?:(?:{_CONNECTOR}|d')\s*)?{_NAME_SEQ}"),
         0.65,
+    ),
+    # 770 rue des lieutemants Thomazo · 12 calle de la paz: a foreign street type after the house
+    # number may be followed by lower-case words, up to the end of the line, a comma or a number
+    (
+        re.compile(
+            rf"\b{_HOUSE},?\s+(?i:{_PREFIX_FOREIGN})\.?[ \t]+[\p{{L}}'’\-]+(?:[ \t]+[\p{{L}}'’\-.]+){{0,4}}?"
+            r"(?=[ \t]*(?:[,\n]|\d|$))"
+        ),
+        0.6,
     ),
     # Ringvej 144 · Nybyvägen 65 · Kaarikatu 32 · Karl-Marx-Straße 12 · hegyalja út 98
     (re.compile(rf"\b[\p{{L}}'\-]{{3,}}(?i:{_COMPOUND})\s+{_HOUSE}\b"), 0.65),
@@ -143,7 +152,8 @@ _CORES: list[tuple[re.Pattern, float]] = [
 
 # Right after an address cue: "<Name…> <number>" or "<number> <Name…>" (no street type needed).
 _CUED = re.compile(
-    rf"\G\s*(?:{_HOUSE}[ \t]+)?{_NAME_SEQ}[ \t]+{_HOUSE}\b|\G\s*{_HOUSE}[ \t]+{_NAME_SEQ}(?=\s*(?:[,\n]|$))"
+    rf"\G\s*(?:{_HOUSE}[ \t]+)?{_NAME_SEQ},?[ \t]+{_HOUSE}\b"
+    rf"|\G\s*{_HOUSE},?[ \t]+{_NAME_SEQ}(?=\s*(?:[,\n.]|$))"
 )
 _CUE = re.compile(
     r"(?i:\b(?:address(?:\s+is)?|addressed\s+to|live[sd]?\s+(?:at|on|in)|living\s+(?:at|on)|"
@@ -224,10 +234,24 @@ _CONTEXT = (
 )
 
 
+def _capitalised(text: str) -> str:
+    """Lower-cased text with each word's first letter capitalised, offsets unchanged: the street
+    grammar reads capitals ("74678 midtvollen 130 st." → "74678 Midtvollen 130 St.")."""
+    chars = list(text)
+    for index, char in enumerate(chars):
+        if char.isalpha() and (index == 0 or not chars[index - 1].isalnum()):
+            upper = char.upper()
+            if len(upper) == 1:
+                chars[index] = upper
+    return "".join(chars)
+
+
 def find_addresses(text: str) -> list[tuple[int, int, float]]:
     """(start, end, score) of every street address in ``text``."""
     if not any(c.isdigit() for c in text):
         return []
+    if not any(c.isupper() for c in text):
+        text = _capitalised(text)  # same length: the offsets hold for the original
     spans: list[list] = []  # [start, end, score, weak]
     for pattern, score in _CORES:
         for match in pattern.finditer(text):
@@ -258,6 +282,7 @@ def _grow(text: str, start: int, end: int) -> tuple[int, int, int, int]:
     units = 0
     kinds: set[str] = set()  # postcode, country, state, street: a run of numbers is one kind, not four
     committed = position = end
+    after_postcode = False
     for _ in range(10):
         match = _TAIL_AND.match(text, position)
         if match is not None:
@@ -276,11 +301,15 @@ def _grow(text: str, start: int, end: int) -> tuple[int, int, int, int]:
                 else:
                     kinds.add("country" if _COUNTRY_RE.match(part) else "postcode")
         if match is not None:
+            after_postcode = match.group().strip(" \t\n,;>*•|?-\\")[:1].isdigit()
             position = committed = match.end()
             continue
         match = _TAIL_CITY.match(text, position)
         if match and match.end() - position <= 60:
             position = match.end()
+            if after_postcode and "\n" not in text[committed : match.start()]:
+                committed = position  # "72-146 Legnica": the town after its postcode
+            after_postcode = False
             continue
         break
     # backward: a leading house number, postcode or unit (at most two parts)

@@ -174,6 +174,28 @@ _POSSESSIVE = frozenset({"my", "your", "his", "her", "our", "their"})
 _MONEY_AFTER = re.compile(r"^\s?(?:%|usd|eur|gbp|dollars?|euros?|pounds?|percent)\b", re.IGNORECASE)
 
 
+def _negative(words: list[str]) -> bool:
+    """A negative context word before a number; short cues match whole words only ("ref", not
+    the name "Refugio")."""
+    cues = PHONE_NEGATIVE_CONTEXT
+    return any(word == cue or (len(cue) >= 5 and word.startswith(cue)) for word in words for cue in cues)
+
+
+# An IBAN whose length does not fit its country's (a typo, a generator's slip) but whose mod-97
+# checksum holds: still an account number, and Presidio's recognizer rejects it on length.
+_LOOSE_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b")
+
+
+def find_loose_ibans(text: str) -> list[tuple[int, int, float]]:
+    found = []
+    for match in _LOOSE_IBAN.finditer(text):
+        compact = match.group().replace(" ", "")
+        rotated = compact[4:] + compact[:4]
+        if any(c.isdigit() for c in compact[4:]) and int("".join(str(int(c, 36)) for c in rotated)) % 97 == 1:
+            found.append((match.start(), match.end(), 0.85))
+    return found
+
+
 def find_phones(text: str) -> list[tuple[int, int, float]]:
     """Phone numbers in any common layout, scored by shape and by context words on both sides."""
     found = []
@@ -230,7 +252,7 @@ def phone_score(text: str, start: int, end: int) -> float:
     if _MONEY_AFTER.match(after) or text[max(0, start - 1) : start] in ("$", "€", "£", "#"):
         return 0.0
     before = words_before(text, start, 4)
-    if has_context(before[-2:], PHONE_NEGATIVE_CONTEXT):
+    if _negative(before[-2:]):
         return 0.0
     cue = has_context(before + words_after(text, end, 2), PHONE_CONTEXT)
     # "my number is …", "her number: …": a possessive makes "number" a person's number

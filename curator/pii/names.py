@@ -143,6 +143,23 @@ def place_words() -> frozenset[str]:
     return frozenset(words)
 
 
+@functools.lru_cache(maxsize=1)
+def region_words() -> frozenset[str]:
+    """Countries, states, provinces and regions (casefolded): places that are never a surname here.
+
+    City lists are full of surnames ("Castro", "Cicala", "Petrová" are towns too), so a city name
+    alone says little; a country or a state does.
+    """
+    import faker.providers.address as address
+
+    words: set[str] = set()
+    for module in pkgutil.iter_modules(address.__path__):
+        provider = importlib.import_module(f"faker.providers.address.{module.name}").Provider
+        for attribute in ("countries", "states", "provinces", "regions"):
+            words.update(v.casefold() for v in _values(getattr(provider, attribute, None)))
+    return frozenset(words)
+
+
 def needs_model(word: str, in_run: bool = False) -> bool:
     """Whether the NER model has anything to say about ``word`` that the word lists do not.
 

@@ -56,6 +56,12 @@ _STRONG_CUE = re.compile(
     r"\bname\s*[:?]|\bnamed|\bcalled|\bcall\s+me|\bI\s+am|\bI'm|\bsigned|\bregards,?|\bsincerely,?|"
     r"\b(?:contact(?:\s+person)?|attendees|participants|guests|invited|invitees|witnesses|authors|founders|"
     r"members|speakers|signatories|cc|attn|attention)\s*:|"
+    # a role or a greeting right before the name, no colon: "Patient Ivy Hermans", "Hi Tonie"
+    r"\b(?:witnesses|attendees|invitees|patient|applicant|tenant|suspect|victim|passenger|defendant|"
+    r"plaintiff|hi|hello|hey|dear)|"
+    # reported speech and reaching someone: "says Joly.", "You can reach Tonie at …"
+    r"\b(?:says|said|asks|asked|replied|replies|added|adds|explained|explains|according\s+to|reach|"
+    r"thank|thanks|thanked|belongs?\s+to)|"
     r"\b(?:my|our|his|her|their|your)\s+(?:kid|child|baby|boy|girl|son|daughter|wife|husband|partner|"
     r"fianc[ée]e?|mother|mom|mum|father|dad|brother|sister|cousin|uncle|aunt|nephew|niece|grandson|"
     r"granddaughter|grandmother|grandfather|grandma|grandpa|friend|colleague|boss|neighbou?r|patient|"
@@ -99,6 +105,9 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
         start += title.end()
     while end > start and text[end - 1] in ".,;:!?)]}\"'’ \n":
         end -= 1
+    conjunction = re.search(r"[ \t]+(?:and|or|&)$", text[start:end])
+    if conjunction:  # "Suzanne Coesinck and": the model ran into the list's next item
+        end = start + conjunction.start()
     while start < end and text[start] in "([{\"'’ \n":
         start += 1
     if text[end - 2 : end] in ("'s", "’s"):
@@ -128,6 +137,32 @@ _SUBJECT = re.compile(
     rf"(?<![\p{{L}}\d'’@.-])(\p{{Lu}}\p{{Ll}}{{2,}})(?:'s)?\s+"
     rf"(?:(?:{_PERSON_VERB})\b|(?:is|was|has|had|will)\b(?!\s+(?:a|an|the|one|located|based|headquartered|"
     r"founded|known|called|named|used|made|available|also|not|now)\b))"
+)
+# "Vladimiro and Sansão are planning…": two names as the subject of a verb.
+_PAIR_SUBJECT = re.compile(
+    r"(?<![\p{L}\d'’@.-])(\p{Lu}\p{Ll}[\p{Ll}'’\-]+)[ \t]+(?:and|&)[ \t]+(\p{Lu}\p{Ll}[\p{Ll}'’\-]+)[ \t]+"
+    r"(?:are|were|have|had|will|both|met|married|live|lived|went|said)\b"
+)
+# A signature after a dash at the end of a line: "Call me back at … — Giray".
+_SIGNATURE = re.compile(
+    r"(?m)[—–][ \t]*(\p{Lu}\p{Ll}[\p{Ll}'’\-]+(?:[ \t]+\p{Lu}\p{Ll}[\p{Ll}'’\-]+)?)[ \t]*[.!]?[ \t]*$"
+)
+# "the Christiansen novel", "the Okafor family": a surname as the adjective of its person's work.
+_AUTHOR_OF = re.compile(
+    r"\b(?i:the)[ \t]+(\p{Lu}\p{Ll}[\p{Ll}'’\-]+)(?:'s|’s)?[ \t]+(?:novels?|books?|films?|paintings?|"
+    r"poems?|plays?|memoirs?|biography|trilogy|family|household|estate|twins)\b"
+)
+# "Pusat Karaduman's address is …": a name owning personal details.
+_POSSESSIVE = re.compile(
+    r"(?<![\p{L}\d'’@.-])(\p{Lu}\p{Ll}[\p{Ll}'’\-]+(?:[ \t]+\p{Lu}\p{Ll}[\p{Ll}'’\-]+){0,2})(?:'s|’s)[ \t]+"
+    r"(?:home\s+|postal\s+|e-?mail\s+|phone\s+|full\s+)?(?:address|phone|number|e-?mail|birthday|"
+    r"date\s+of\s+birth|passport|account|card|salary|diagnosis|wife|husband|mother|father|son|daughter)\b"
+)
+# A contact card or letter head: the text's first line is two to four capitalised words and
+# more lines follow ("Einojuhani Pyysalo\n\nLocal transit bus driver\n…").
+_CARD_HEAD = re.compile(
+    r"\A[ \t>*•?\-]*(\p{Lu}\p{Ll}[\p{Ll}'’\-]+(?:[ \t]+(?:\p{Lu}\.?|(?:van|von|de|der|den|ten|da|di|du|le|la)"
+    r"(?=[ \t]+\p{Lu})|\p{Lu}\p{Ll}[\p{Ll}'’\-]+)){1,3})[ \t]*\n"
 )
 # "Zuzana: "Who are you?"": a speaker label at the start of a line.
 _SPEAKER = re.compile(r"(?m)^[ \t>]*(\p{Lu}[\p{Ll}'’\-]+)[ \t]*:[ \t]*[\"“'‘]")
@@ -302,9 +337,16 @@ class NerRecognizer(LocalRecognizer):
         found = []
         for match in _CAPITALISED_RUN.finditer(text):
             start, end = match.span()
-            if _overlaps(results, start, end) or not _STRONG_CUE.search(text, max(0, start - 40), start):
+            # the cue may be the run's own first word: "Witnesses Reinout Hendricx", "Patient Per Svensson"
+            for word in re.finditer(r"\S+", match.group()):
+                start = match.start() + word.start()
+                if _STRONG_CUE.search(text, max(0, start - 40), start):
+                    break
+            else:
                 continue
-            if not self._all_everyday(match.group().split()):
+            if _overlaps(results, start, end):
+                continue
+            if not self._all_everyday(text[start:end].split()):
                 found.append(_result(self, "PERSON", start, end, 0.7))
         return found
 
@@ -384,11 +426,29 @@ class NerRecognizer(LocalRecognizer):
             if word in self._ranks and not self._is_name(word):
                 continue  # an English word ("Zoolander" is unknown, "Sandra" a name, "Water" a word)
             found.append(_result(self, "PERSON", start, end, 0.55))
+        for pattern in (_PAIR_SUBJECT, _SIGNATURE, _AUTHOR_OF, _POSSESSIVE, _CARD_HEAD):
+            for match in pattern.finditer(text):
+                for group in range(1, (match.lastindex or 0) + 1):
+                    start, end = match.span(group)
+                    if start < 0 or _overlaps(results + found, start, end):
+                        continue
+                    words = match.group(group).split()
+                    if self._all_everyday(words) or any(self._unknown_word(w) for w in words[:1]):
+                        continue
+                    found.append(_result(self, "PERSON", start, end, 0.6))
         for match in _SPEAKER.finditer(text):
             start, end = match.span(1)
             if not self._everyday(match.group(1)) and not _overlaps(results + found, start, end):
                 found.append(_result(self, "PERSON", start, end, 0.6))
         return found
+
+
+    def _unknown_word(self, word: str) -> bool:
+        """An English dictionary word on no name list, or a country or region: not a person here."""
+        from curator.pii.names import region_words
+
+        key = word.casefold()
+        return key in region_words() or (key in self._ranks and not self._is_name(key))
 
 
 def _overlaps(results, start: int, end: int) -> bool:

@@ -30,6 +30,8 @@ _END = re.compile(r"[ \t]*(?:[.;!?]|\n|$)")
 _CHAIN = re.compile(rf"(?:[ \t]*(?:,|&|,?[ \t]+and)[ \t]+{_RUN})*")
 _NEXT = re.compile(rf"[ \t]+(\p{{Lu}}\.(?:[ \t]+{_CAP_WORD})?|{_CAP_WORD})")
 _PREVIOUS = re.compile(rf"({_CAP_WORD})[ \t]+$")
+# The rest of a list after an item: ", Porter and Hayes", ", and Dalton", " and Wong".
+_LIST_TAIL = re.compile(rf"(?:[ \t]*[,;][ \t]+{_RUN})*[ \t]*[,;]?[ \t]+(?:and|or|&)[ \t]+{_RUN}")
 _LOWER_NEXT = re.compile(r"[ \t]+(\p{Ll}[\p{Ll}\p{M}'’\-]+)")
 _WORD = re.compile(r"[\p{L}\p{M}][\p{L}\p{M}'’\-]*")
 # Company forms: a run followed by one of these names a firm, not people.
@@ -121,9 +123,11 @@ def propagate(text: str, spans: list[Span]) -> list[Span]:
 
     end_of: dict[str, int] = {}
 
-    def linked(joint: str, run: str) -> bool:
+    def linked(joint: str, run: str, tail: int) -> bool:
         """A coordinated run is a name: "and"/"&" with any name-like words; a bare comma only with
-        words on the name lists (a comma also separates a name from a company or a town)."""
+        words on the name lists, or inside a list that ends in "and" ("Lindqvist, Porter and
+        Hayes": ``tail`` is where the rest of the list would start), since a comma also separates
+        a name from a company or a town."""
         words = run.split()
         keys = [w.casefold() for w in words]
         if any(k in _TITLES for k in keys) or all(is_place(k) and not is_name(k) for k in keys):
@@ -132,13 +136,12 @@ def propagate(text: str, spans: list[Span]) -> list[Span]:
             return True
         if plain(words):
             return False
-        if re.search(r"\b(?:and|or)\b|&", joint):
+        if re.search(r"\b(?:and|or)\b|[&;]", joint) or _LIST_TAIL.match(text, tail):
             return True
         # a bare comma: one unknown word that ends the line or sentence ("Contact: Hänninen, Perttu")
         return len(words) == 1 and _END.match(text, end_of[run]) is not None
 
     # 1. extend over neighbouring name words
-    grown = []
     for span in people:
         start, end = span.start, span.end
         while True:
@@ -160,35 +163,61 @@ def propagate(text: str, spans: list[Span]) -> list[Span]:
         if (start, end) != (span.start, span.end):
             others = [s for s in out if s is not span]
             if _free(others, start, end):
-                out[out.index(span)] = span = Span("PERSON", start, end, span.score)
-        grown.append(span)
+                out[out.index(span)] = Span("PERSON", start, end, span.score)
 
-    # 2. coordination
-    if not lower_text:
-        queue = list(grown)
-        while queue:
-            span = queue.pop()
-            if _firm_ahead(text, span.end):
-                continue
-            after = _AFTER.match(text, span.end)
-            if after:
-                end_of[after.group(1)] = after.end(1)
-            if after and linked(after.group(), after.group(1)) and not _firm_ahead(text, after.end(1)):
-                new = add(after.start(1), after.end(1), span.score)
-                if new:
-                    queue.append(new)
-            before = _BEFORE.search(text, max(0, span.start - 60), span.start)
-            if before:
-                end_of[before.group(1)] = before.end(1)
-            if before and linked(before.group()[len(before.group(1)) :], before.group(1)):
-                new = add(before.start(1), before.end(1), span.score)
-                if new:
-                    queue.append(new)
+    # 2. coordination and 3. repeated mentions, until nothing new is found (a repeated mention
+    # can sit in a list: "The authors (Bonner, Mcdowell) thank Amina Bonner")
+    for _ in range(3):
+        before_count = len(out)
+        if not lower_text:
+            _coordinate(text, out, [s for s in out if s.type == "PERSON"], linked, end_of, add)
+        _repeat(text, out, lower_text, add, is_everyday)
+        if len(out) == before_count:
+            break
+    return sorted(out, key=lambda s: (s.start, s.end))
 
-    # 3. repeated mentions
-    found = [s for s in out if s.type == "PERSON"]
+
+def _coordinate(text: str, out: list[Span], people: list[Span], linked, end_of: dict, add) -> None:
+    """Names joined to a found name by ``,`` ``;`` ``and`` ``&`` ``or`` (see ``propagate``)."""
+    from curator.pii.names import everyday
+
+    queue = list(people)
+    while queue:
+        span = queue.pop()
+        if _firm_ahead(text, span.end):
+            continue
+        after = _AFTER.match(text, span.end)
+        if after:
+            end_of[after.group(1)] = after.end(1)
+        if (
+            after
+            and linked(after.group(), after.group(1), after.end(1))
+            and not _firm_ahead(text, after.end(1))
+        ):
+            new = add(after.start(1), after.end(1), span.score)
+            if new:
+                queue.append(new)
+        before = _BEFORE.search(text, max(0, span.start - 60), span.start)
+        if not before:
+            continue
+        run, start = before.group(1), before.start(1)
+        # a cue word in front of the list is no part of the name ("Witnesses Ziemowit Kotowski, …")
+        words = run.split()
+        while len(words) > 1 and (everyday(words[0]) or words[0].casefold() in _TITLES):
+            start = text.index(words[1], start + len(words[0]))
+            words = words[1:]
+        run = text[start : before.end(1)]
+        end_of[run] = before.end(1)
+        if linked(before.group()[len(before.group(1)) :], run, span.end):
+            new = add(start, before.end(1), span.score)
+            if new:
+                queue.append(new)
+
+
+def _repeat(text: str, out: list[Span], lower_text: bool, add, is_everyday) -> None:
+    """Every other whole-word occurrence of a found name, or of one of its words, is that person."""
     keys: dict[str, float] = {}
-    for span in found:
+    for span in [s for s in out if s.type == "PERSON"]:
         value = text[span.start : span.end]
         keys[value] = max(keys.get(value, 0.0), span.score)
         for word in _WORD.findall(value):
@@ -200,7 +229,6 @@ def propagate(text: str, spans: list[Span]) -> list[Span]:
             rf"(?<![\p{{L}}\p{{M}}\d_]){re.escape(key)}(?![\p{{L}}\p{{M}}\d_])", text, flags
         ):
             add(match.start(), match.end(), keys[key])
-    return sorted(out, key=lambda s: (s.start, s.end))
 
 
 _SENTENCE_START = re.compile(r"(?:^|[.!?\n]|[\"“‘'(\[])[ \t\"“‘'(\[]*$")
@@ -211,6 +239,16 @@ _NOT_A_PERSON_BEFORE = re.compile(r"(?:\d|\bdegrees?|°)[ \t]*$", re.IGNORECASE)
 _TITLE_OF_WORK = re.compile(r"[ \t]+(?:and|of|in)[ \t]+the[ \t]+\p{Lu}")
 _ISM = re.compile(r"\p{Ll}isms?$")
 _ARTICLE = re.compile(r"\b(?:the|a|an)[ \t]+$", re.IGNORECASE)
+# "the Christiansen novel", "the Okafor family": a surname used as an adjective of its person.
+_AUTHOR_NOUN = re.compile(
+    r"(?:'s|’s)?[ \t]+(?:novels?|books?|films?|movies?|songs?|albums?|plays?|poems?|paintings?|family|"
+    r"families|estate|household|administration|biography|memoirs?|trilogy|twins|"
+    r"brothers|sisters)\b"
+)
+_TITLE_BEFORE = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Lady|Lord|Madam|Mme|Mlle|Herr|Frau|Sr|Sra|Srta|Dott|Rev)"
+    r"\.?[ \t]+$"
+)
 
 
 def drop_word_heads(text: str, spans: list[Span]) -> list[Span]:
@@ -231,11 +269,12 @@ def drop_word_heads(text: str, spans: list[Span]) -> list[Span]:
         english_ranks,
         name_lists,
         place_words,
+        region_words,
     )
 
     ranks, given, names = english_ranks(), english_given(), any_name()
     surnames = english_given(("last_names",))
-    places, all_given = place_words(), name_lists()[0]
+    places, all_given, regions = place_words(), name_lists()[0], region_words()
     out = []
     for span in spans:
         if span.type != "PERSON":
@@ -265,13 +304,24 @@ def drop_word_heads(text: str, spans: list[Span]) -> list[Span]:
         if _ISM.search(value):
             continue  # "Judaism", "Cubism": doctrines, not people
         key = value.casefold()
-        if key in places and key.split()[0] not in all_given:
-            continue  # "Costa Rica", "Gistrup": a place (a place that is also a given name stays)
+        titled = _TITLE_BEFORE.search(text, max(0, start - 12), start) is not None
+        # "Costa Rica", "Gistrup": a place (a place that is also a given name stays). Town lists
+        # are full of surnames ("Castro", "Suhr"): only a country or region, or a town none of
+        # whose words is on the name lists, is taken for a place.
         if (
-            " " not in value
-            and value.casefold() not in names
-            and _ARTICLE.search(text, max(0, start - 5), start)
+            not titled
+            and key in places
+            and key.split()[0] not in all_given
+            and (key in regions or not any(w in names for w in key.split()))
         ):
             continue
+        if (
+            not titled
+            and " " not in value
+            and value.casefold() not in names
+            and _ARTICLE.search(text, max(0, start - 5), start)
+            and not _AUTHOR_NOUN.match(text, end)
+        ):
+            continue  # "the Jira licence" (but "the Christiansen novel", "the Okafor family")
         out.append(span if start == span.start else Span("PERSON", start, end, span.score))
     return out

@@ -37,7 +37,7 @@ from presidio_analyzer.predefined_recognizers import (
 )
 
 from curator.pii.address import find_addresses
-from curator.pii.detectors import find_cards, find_phones, find_url_credentials
+from curator.pii.detectors import find_cards, find_loose_ibans, find_phones, find_url_credentials
 from curator.pii.words import has_context, words_before
 
 # The public suffix list as bundled in the installed tldextract: no download, no cache directory.
@@ -141,6 +141,15 @@ class CuratorStreetAddressRecognizer(_Wrapped):
         return find_addresses(text)
 
 
+class CuratorLooseIbanRecognizer(_Wrapped):
+    """IBANs with a valid checksum whose length is off for their country (see detectors.py)."""
+
+    ENTITY = "IBAN_CODE"
+
+    def find(self, text):
+        return find_loose_ibans(text)
+
+
 class FilteredIpRecognizer(IpRecognizer):
     """Presidio's IP recognizer without loopback/unspecified addresses and version numbers."""
 
@@ -177,6 +186,7 @@ def pattern_recognizers(language: str) -> list[EntityRecognizer]:
         FilteredIpRecognizer(supported_language=language),
         UsSsnRecognizer(supported_language=language),
         IbanRecognizer(supported_language=language, regex_flags=_FLAGS),  # Presidio's default flags: any case
+        CuratorLooseIbanRecognizer(supported_language=language),
     ]
 
 
