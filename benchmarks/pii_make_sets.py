@@ -1,6 +1,6 @@
 """Build the second labelled PII set (gold spans) from Faker and mimesis, for held-out reporting.
 
-    python benchmarks/pii_make_sets.py        # writes tests/data/pii/generated_{dev,heldout}.jsonl
+    python benchmarks/pii_make_sets.py   # writes tests/data/pii/generated{,2}_{dev,heldout}.jsonl
 
 The committed files are what the benchmark reads (Faker and mimesis change their word lists
 between versions, so the files, not this script, are the fixed sets). Two generators on purpose:
@@ -109,6 +109,70 @@ TEMPLATES = [
     "Call me back at {phone} — {first}",
 ]
 HELD_OUT = lambda template_id: template_id % 3 == 0  # noqa: E731
+
+# A second round (``generated2_*``), written later by another hand, for fresh held-out figures:
+# new templates (held-out: ``id % 4 == 0``), new seeds and six more locales. Its held-out part
+# is only ever reported on.
+TEMPLATES_V2 = [
+    "Hey {first}, are we still on for lunch on {weekday}?",
+    "Quick update from {full}: the {product} migration is done.",
+    "Please add {full} and {full2} to the {product} channel.",
+    "Re: your application\n\nDear {first},\nthank you for applying to {company}.",
+    "I'm writing on behalf of my mother, {full}, who lives at {address}.",
+    "Name: {full}\nPhone: {phone}\nEmail: {email}",
+    "{full} is our new head of sales; you can reach her at {phone}.",
+    "Yesterday {first} told me that {first2} had moved to {address}.",
+    "Guest list: {first} {last}, {first2} {last2}, {first3} {last3}.",
+    "The package for {hon} {full} was left at {unit_address}.",
+    "Can you summarise the email {full} sent about {work}?",
+    "Translate this note from {first}: the meeting at {company} is moved to {weekday}.",
+    "Our landlord, {full}, asked us to pay into {iban}.",
+    "Speakers include {full} ({company}), {full2} and {full3}.",
+    "Signed,\n{full}\n{address_ml}",
+    "The invoice was addressed to {full}, {street}, {city}.",
+    "We thank {hon} {last} and {hon2} {last2} for their support.",
+    "Reply to {first} ({email}) and copy {full2}.",
+    "{first}'s phone number is {phone}.",
+    "According to {full}, the server at {ip} went down twice.",
+    "Billing address: {pobox}",
+    "Cardholder {full} reported card {card} stolen.",
+    "the patient {lower} was discharged on {weekday}",
+    "Kind regards,\n{first}\n{phone}",
+    "Interview scheduled with {full} on {weekday}; her CV lists {address}.",
+    "Who is {full}? Write a short bio for the {company} website.",
+    "Rewrite this: {first} and {first2} went to {city} to meet {full3}.",
+    "Emergency contact: {full}, {phone}",
+    "My brother {first} just moved to {street} in {city}.",
+    "Board members: {last}, {last2}, {last3} and {last4}.",
+    "{hon} {full} (SSN {ssn}) filed the claim.",
+    "Forward the contract to {full} at {email} by {weekday}.",
+    "Hi team, {first} here. My new address is {address}.",
+    "Book a table for {first} {last} at {company}, {city}.",
+    "Congratulations to {full} on the promotion!",
+    "Deliver to {full}, {unit_address}. Call {phone} on arrival.",
+    "The reviewers were {full}, {full2}, and {full3}.",
+    "{first} {last} wrote {work} in 1990.",
+    "Please confirm {first}'s booking; the card on file is {card}.",
+    "Refund {full} to account {iban} by {weekday}.",
+    "Correspondence: {full}, {pobox}",
+    "Ask {first} or {first2} whether {company} accepted the offer.",
+    "I met {full} at the {product} conference in {city}.",
+    "Her maiden name is {last}; she was born in {city}.",
+    "Nurse {full} logged in from {ip}.",
+    "{full}\n{company}\n{street}\n{city}",
+    "Return the keys to {hon} {last} at {address}.",
+    "Sent from my phone. -- {first}",
+]
+HELD_OUT_V2 = lambda template_id: template_id % 4 == 0  # noqa: E731
+LOCALES_V2 = [
+    *LOCALES,
+    ("hu_HU", "HU"),
+    ("no_NO", "NO"),
+    ("pt_PT", "PT"),
+    ("es_MX", "ES_MX"),
+    ("hr_HR", "HR"),
+    ("sk_SK", "SK"),
+]
 
 
 class Source:
@@ -250,16 +314,19 @@ def fill(template: str, source: Source, rng: random.Random) -> tuple[str, list[d
     return text, spans
 
 
-def build(held_out: bool, rows: int, seed: int) -> list[dict]:
+def build(held_out: bool, rows: int, seed: int, round_: int = 1) -> list[dict]:
     rng = random.Random(seed)
-    ids = [i for i in range(len(TEMPLATES)) if HELD_OUT(i) == held_out]
+    templates, split, locales = (
+        (TEMPLATES, HELD_OUT, LOCALES) if round_ == 1 else (TEMPLATES_V2, HELD_OUT_V2, LOCALES_V2)
+    )
+    ids = [i for i in range(len(templates)) if split(i) == held_out]
     out = []
     for n in range(rows):
         template_id = ids[n % len(ids)]
-        faker_locale, mimesis_locale = LOCALES[rng.randrange(len(LOCALES))]
+        faker_locale, mimesis_locale = locales[rng.randrange(len(locales))]
         kind = "faker" if n % 2 == 0 else "mimesis"
         source = Source(kind, faker_locale, mimesis_locale, rng)
-        text, spans = fill(TEMPLATES[template_id], source, rng)
+        text, spans = fill(templates[template_id], source, rng)
         out.append(
             {"text": text, "spans": spans, "template": template_id, "source": kind, "locale": faker_locale}
         )
@@ -274,9 +341,15 @@ def main() -> int:
         print(f"error: {error.name} is needed to regenerate the sets (pip install faker mimesis)")
         return 2
     OUT.mkdir(parents=True, exist_ok=True)
-    for name, held_out, rows, seed in (("dev", False, 600, 1), ("heldout", True, 1200, 2)):
-        path = OUT / f"generated_{name}.jsonl"
-        data = build(held_out, rows, seed)
+    sets = (
+        ("generated_dev", False, 600, 1, 1),
+        ("generated_heldout", True, 1200, 2, 1),
+        ("generated2_dev", False, 600, 11, 2),
+        ("generated2_heldout", True, 1200, 12, 2),
+    )
+    for name, held_out, rows, seed, round_ in sets:
+        path = OUT / f"{name}.jsonl"
+        data = build(held_out, rows, seed, round_)
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in data), encoding="utf-8")
         print(f"{path.relative_to(ROOT)}: {len(data)} rows, {sum(len(r['spans']) for r in data)} spans")
     return 0

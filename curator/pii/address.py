@@ -31,7 +31,7 @@ _CONNECTOR = (
     r"(?:de|du|des|la|le|les|del|della|delle|dello|degli|dei|di|da|dal|do|dos|das|van|von|der|den|ten|"
     r"of|the|y|e|i|al|el|z|u|na|st\.?)"
 )
-_NAME_SEQ = rf"{_NAME}(?:\s+(?:{_CONNECTOR}\s+)?{_NAME}){{0,4}}"
+_NAME_SEQ = rf"{_NAME}(?:[ \t]+(?:{_CONNECTOR}[ \t]+)?{_NAME}){{0,4}}"  # a street name never spans lines
 _HOUSE = r"\d{1,6}[A-Za-z]?(?:[\-/]\d{1,4}[A-Za-z]?)?"
 
 # English street types: common ones (strong) and the rest of the USPS suffix list (weak).
@@ -59,7 +59,7 @@ _EN_WEAK = (
     "pine|plain|plains|plateau|points|ports|quadrangle|quadrant|quays|radial|ramble|ramp|rapid|reserve|"
     "rest|retreat|ridges|ridgeway|riverway|roads|roadway|rotary|shoal|shoals|siding|slope|spur|spurs|"
     "squares|strand|stravenue|streets|thoroughfare|throughway|tollway|tor|towers|trafficway|turn|unions|"
-    "valleys|views|villages|villas|walks|walkway|ways"
+    "valleys|views|villages|villas|walks|walkway|ways|club|chowk|nagar|marg|gali|colony"
 )
 _DIRECTION = r"(?:\s+(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\b)?"
 
@@ -68,7 +68,10 @@ _PREFIX = (
     "rue|avenue|boulevard|bd|chemin|allée|impasse|place|quai|via|viale|piazza|piazzetta|piazzale|"
     "corso|strada|vicolo|largo|calle|avenida|avda|paseo|plaza|carrera|camino|rambla|ronda|carretera|"
     "rua|rúa|travessa|praça|alameda|estrada|ulica|ul|al|aleja|quadra|rodovia|sokak|sokağı|caddesi|"
-    "odos|leoforos|ulitsa|prospekt|pereulok|naberezhnaya"
+    "odos|leoforos|ulitsa|prospekt|pereulok|naberezhnaya|square|venelle|cours|passage|sentier|chaussée|"
+    "montée|voie|esplanade|hameau|plac|osiedle|avenija|ulice|diagonal|calzada|privada|cerrada|andador|"
+    "circuito|prolongación|retorno|callejón|boulevard|travesía|ronda|glorieta|trecho|jardim|morro|"
+    "passarela|vereda|viela|ladeira|lagoa|largo|beco"
 )
 _PREFIX_TITLE = "|".join(word.capitalize() for word in _PREFIX.split("|"))
 # Prefixes that are not also English words may be followed by a lower-case name (Rue tachkent 31).
@@ -76,20 +79,40 @@ _PREFIX_FOREIGN = "|".join(
     word.capitalize()
     for word in _PREFIX.split("|")
     if word
-    not in {"avenue", "boulevard", "place", "via", "plaza", "largo", "ronda", "camino", "al", "ul", "quadra"}
+    not in {
+        "avenue",
+        "boulevard",
+        "place",
+        "via",
+        "plaza",
+        "largo",
+        "ronda",
+        "camino",
+        "al",
+        "ul",
+        "quadra",
+        "square",
+        "passage",
+        "esplanade",
+        "diagonal",
+        "cours",
+        "morro",
+        "lagoa",
+    }
 )
 # Street types that end one word (German, Dutch, Nordic, Finnish, Icelandic, Hungarian…).
 _COMPOUND = (
     "straße|strasse|str\\.|gasse|weg|allee|platz|damm|ufer|chaussee|steig|pfad|straat|laan|plein|"
     "gracht|kade|singel|dijk|vej|gade|vænget|væng|stræde|plads|vägen|gatan|gränd|stigen|backen|torget|"
     "veien|vegen|gata|gaten|gate|stien|katu|tie|kuja|polku|väylä|raitti|kaari|rinne|utca|körút|"
-    "cesta|ulice|náměstí|trida|třída|tér|sor|köz|braut|vegur|stígur|sund|terrasse"
+    "cesta|ulice|náměstí|trida|třída|tér|sor|köz|braut|vegur|stígur|sund|terrasse|bulevardi|puistotie|stræti|tänav|iela"
 )
 _COMPOUND_WORD = r"(?:út|útja|utca|u\.|tér|körút|krt\.|rkp\.|ulica|ulice|cesta|sokak|caddesi)"
 # The same street types written as a word of their own after a capitalised name (Villacher Strasse 89).
 _SEPARATE_WORD = (
     "straße|strasse|gasse|weg|allee|platz|straat|laan|plein|gracht|kade|vej|gade|vägen|gatan|veien|vegen|"
-    "gata|katu|tie|terrasse|utca|út|bulevardi|puistotie|kuja|polku|tori|väylä|rinne|kaari"
+    "gata|katu|tie|terrasse|utca|út|bulevardi|puistotie|kuja|polku|tori|väylä|rinne|kaari|tee|maantee|põik|"
+    "puiestee|tänav|iela|gatvė|prospektas"
 )
 
 _CORES: list[tuple[re.Pattern, float]] = [
@@ -101,7 +124,7 @@ _CORES: list[tuple[re.Pattern, float]] = [
     # Rue de Piétrain 371 · Avenue d'Ouchy 109 · ul. Więckowskiego Stefana 28
     (
         re.compile(
-            rf"(?:\b(?:{_PREFIX_TITLE})\b\.?|\b(?:ul|al|pl|os)\.|\bC/)"
+            rf"(?:\b(?:{_PREFIX_TITLE})\b\.?|\b(?:ul|al|pl|os)\.|\bC/|\b(?:plac|ulica|aleja|osiedle|trg|ulice)\b)"
             rf"\s+(?:(?:{_CONNECTOR}|d')\s*)?{_NAME_SEQ}\s+{_HOUSE}\b"
         ),
         0.65,
@@ -122,7 +145,7 @@ _CORES: list[tuple[re.Pattern, float]] = [
         0.6,
     ),
     # Ringvej 144 · Nybyvägen 65 · Kaarikatu 32 · Karl-Marx-Straße 12 · hegyalja út 98
-    (re.compile(rf"\b[\p{{L}}'\-]{{3,}}(?i:{_COMPOUND})\s+{_HOUSE}\b"), 0.65),
+    (re.compile(rf"\b[\p{{L}}'\-]{{2,}}(?i:{_COMPOUND})\s+{_HOUSE}\b"), 0.65),
     (re.compile(rf"\b\p{{L}}[\p{{L}}'\-]+\s+{_COMPOUND_WORD}\s+{_HOUSE}\b", re.IGNORECASE), 0.65),
     (re.compile(rf"\b\p{{Lu}}[\p{{L}}'\-]{{2,}}\s(?i:{_SEPARATE_WORD})\s+{_HOUSE}\b"), 0.65),
     # P.O. Box 287 · Postfach 1234 · Apartado 55
@@ -165,7 +188,9 @@ _CUE = re.compile(
 )
 
 _UNIT = (
-    r"(?i:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Floor|Fl\.?|Room|Rm\.?|Bldg\.?|Building|#)"
+    r"(?i:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Floor|Fl\.?|Room|Rm\.?|Bldg\.?|Building|#|Interior|Int\.|"
+    r"Piso|Depto\.?|Dpto\.?|Departamento|Puerta|Pta\.?|Esc\.?|Escalera|Bloque|Whg\.?|Wohnung|Etage|Lgh|"
+    r"H\.?\s?No\.?|Casa|Lote|Bl\.?|Et\.?|Ap\.?|Apto\.?|Sala|Andar)"
     r"\s*\d{1,5}[A-Za-z]?\b"
 )
 _POSTCODE = (
@@ -194,9 +219,11 @@ _COUNTRIES = (
     "méxico|россия|ελλάδα|κύπρος|faroe islands|puerto rico|guam"
 )
 _LINE_PREFIX = r"[ \t>*•|?\-]"  # quoted mail (">"), bullets, and "???" where a bullet was lost in encoding
-_SEP = rf"[ \t]*(?:(?:,|;|\\,|\n){_LINE_PREFIX}*){{0,3}}"
+# an optional full stop first: Hungarian and Czech house numbers end in one ("Erzsébet tér 19.")
+_SEP = rf"\.?[ \t]*(?:(?:,|;|\\,|\n){_LINE_PREFIX}*){{0,3}}"
 _TAIL_STRONG = re.compile(
-    rf"\G{_SEP}(?:{_UNIT}|{_POSTCODE}|(?i:{_COUNTRIES})\b(?:\s*\([\p{{L}} ]+\))?|[A-Z]{{2}}\b(?!\.\w))"
+    rf"\G{_SEP}(?:{_UNIT}|{_POSTCODE}|(?i:{_COUNTRIES})\b(?:\s*\([\p{{L}} ]+\))?|[A-Z]{{2}}\b(?!\.\w)"
+    r"|[A-Z]{3,5}\b(?=[ \t]+\d{4,6}))"
 )
 _CITY_WORD = r"\p{Lu}[\p{L}'’\-.]*(?![\p{L}\d])"
 _CITY_LINK = r"(?:[ \t]+(?:nad|pod|sur|am|an|im|bei|upon|on|en|de|del|di|la|le|u)\b)?"
@@ -265,9 +292,14 @@ def find_addresses(text: str) -> list[tuple[int, int, float]]:
         spans.append([match.start(), match.end(), 0.3, True])
     found = []
     for start, end, score, weak in _merge(spans):
-        start, end, units, strong = _grow(text, start, end)
+        core_end = end
+        start, end, units, strong, town = _grow(text, start, end)
         if weak:
             score = 0.3 + 0.25 * min(units, 1) + 0.1 * min(strong, 3)
+            if town and _named(text, start, core_end):  # "Opavská 8, 679 18 Rýmařov": number, postcode, town
+                score += 0.15
+            elif end == core_end and _street_line(text, start, end):
+                end, score = _next_line_end(text, end), score + 0.2  # "Avenija Brodska 817\nSinj"
         else:
             score = min(1.0, score + 0.05 * (units + strong))
         if has_context(words_before(text, start, 5), _CONTEXT):
@@ -277,9 +309,39 @@ def find_addresses(text: str) -> list[tuple[int, int, float]]:
     return found
 
 
-def _grow(text: str, start: int, end: int) -> tuple[int, int, int, int]:
-    """Grow a core over the address parts around it; returns (start, end, units, other strong parts)."""
-    units = 0
+_LINE_PREFIX_RE = re.compile(rf"{_LINE_PREFIX}*")
+_TOWN_LINE = re.compile(
+    rf"\n{_LINE_PREFIX}*\p{{Lu}}[\p{{L}}'’\-.]*(?:[ \t]+[\p{{L}}'’\-.]+){{0,3}}[ \t]*(?=\n|$)"
+)
+
+
+def _named(text: str, start: int, end: int) -> bool:
+    """Some word of the core is not an everyday English word ("Opavská 8", not "Card 4111")."""
+    from curator.pii.names import everyday
+
+    words = re.findall(r"[\p{L}'’\-]{2,}", text[start:end])
+    return bool(words) and not all(everyday(w) for w in words)
+
+
+def _street_line(text: str, start: int, end: int) -> bool:
+    """A "<Name…> <number>" core that is a whole line of a block, with a town line under it, and
+    whose words are not everyday English ("Chapter 12" is no street)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    if _LINE_PREFIX_RE.fullmatch(text, line_start, start) is None or "\n" not in text[:start]:
+        return False
+    return _TOWN_LINE.match(text, end) is not None and _named(text, start, end)
+
+
+def _next_line_end(text: str, end: int) -> int:
+    match = _TOWN_LINE.match(text, end)
+    return match.end() if match else end
+
+
+def _grow(text: str, start: int, end: int) -> tuple[int, int, int, int, bool]:
+    """Grow a core over the address parts around it; returns (start, end, units, other strong parts,
+    whether a town after a postcode was taken)."""
+    town = False
+    units = numbers = 0
     kinds: set[str] = set()  # postcode, country, state, street: a run of numbers is one kind, not four
     committed = position = end
     after_postcode = False
@@ -301,14 +363,18 @@ def _grow(text: str, start: int, end: int) -> tuple[int, int, int, int]:
                 else:
                     kinds.add("country" if _COUNTRY_RE.match(part) else "postcode")
         if match is not None:
-            after_postcode = match.group().strip(" \t\n,;>*•|?-\\")[:1].isdigit()
+            part = match.group().strip(" \t\n,;>*•|?-\\")
+            after_postcode = part[:1].isdigit() and not _YEAR.fullmatch(part)
+            numbers += part[:1].isdigit()
             position = committed = match.end()
             continue
         match = _TAIL_CITY.match(text, position)
         if match and match.end() - position <= 60:
             position = match.end()
-            if after_postcode and "\n" not in text[committed : match.start()]:
-                committed = position  # "72-146 Legnica": the town after its postcode
+            # "72-146 Legnica": the town after its one postcode, on the same line
+            one_line = "\n" not in text[committed : match.start()]
+            if after_postcode and numbers == 1 and one_line and not match.group().strip(" \t,").isupper():
+                committed, town = position, True
             after_postcode = False
             continue
         break
@@ -322,7 +388,7 @@ def _grow(text: str, start: int, end: int) -> tuple[int, int, int, int]:
         if _UNIT_RE.match(match.group().strip()):
             units += 1
         start = match.start()
-    return start, committed, units, len(kinds)
+    return start, committed, units, len(kinds), town
 
 
 def _iter_cues(text: str):

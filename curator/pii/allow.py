@@ -51,7 +51,11 @@ class AllowPolicy:
     def __init__(self, allowlist: Iterable[str] = (), public_figures: bool = True) -> None:
         self.allow = {_key(value) for value in allowlist if value.strip()}
         self.public = public_figures
-        self.full = {_key(name) for name in PUBLIC_FIGURES} if public_figures else set()
+        # "Queen Elizabeth" keys to "elizabeth": a title dropped must not make every Elizabeth public
+        full = {_key(name) for name in PUBLIC_FIGURES if " " in _key(name) or not _TITLE.match(name)}
+        self.full = full if public_figures else set()
+        written = {re.sub(r"\s+", " ", name.strip()).casefold() for name in PUBLIC_FIGURES}
+        self.written = written if public_figures else set()  # "queen elizabeth", title and all
         surnames = {_key(name).split(" ")[-1] for name in PUBLIC_FIGURES if " " in name}
         self.single = ({_key(n) for n in PUBLIC_MONONYMS} | surnames) if public_figures else set()
         self.mononyms = {_key(n) for n in PUBLIC_MONONYMS} if public_figures else set()
@@ -66,7 +70,8 @@ class AllowPolicy:
             if key in self.allow:
                 continue
             if span.type == "PERSON" and self.public and not self._private(text, span.start):
-                if key in self.full:
+                value = re.sub(r"\s+", " ", text[span.start : span.end].strip()).casefold()
+                if key in self.full or value in self.written:
                     continue
                 if " " not in key and key in self.single:
                     if key in self.mononyms:

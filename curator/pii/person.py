@@ -61,7 +61,7 @@ _STRONG_CUE = re.compile(
     r"plaintiff|hi|hello|hey|dear)|"
     # reported speech and reaching someone: "says Joly.", "You can reach Tonie at …"
     r"\b(?:says|said|asks|asked|replied|replies|added|adds|explained|explains|according\s+to|reach|"
-    r"thank|thanks|thanked|belongs?\s+to)|"
+    r"thank|thanks|thanked|belongs?\s+to|congratulations\s+to|congrats\s+to|condolences\s+to)|"
     r"\b(?:my|our|his|her|their|your)\s+(?:kid|child|baby|boy|girl|son|daughter|wife|husband|partner|"
     r"fianc[ée]e?|mother|mom|mum|father|dad|brother|sister|cousin|uncle|aunt|nephew|niece|grandson|"
     r"granddaughter|grandmother|grandfather|grandma|grandpa|friend|colleague|boss|neighbou?r|patient|"
@@ -120,7 +120,9 @@ _CAPITALISED_RUN = re.compile(
     r"(?:[ \t]+(?:\p{Lu}\.?(?=[ \t])|\p{Lu}[\p{Ll}'’\-]+)){0,3}(?![\p{L}\d@])"
 )
 _LOWER_CUE = re.compile(
-    r"\b(?:(?:my|his|her|their|your|maiden|last|first|full)\s+name\s+is|name\s*:|i\s+am|i'm|call\s+me|called|signed)\s+(\p{Ll}[\p{Ll}'’\-]+)(?:\s+(\p{Ll}[\p{Ll}'’\-]+))?",
+    r"\b(?:(?:my|his|her|their|your|maiden|last|first|full)\s+name\s+is|name\s*:|i\s+am|i'm|call\s+me|called|signed|"
+    r"(?:the\s+)?(?:patient|client|tenant|applicant|resident|passenger|student|employee))\s+"
+    r"(\p{Ll}[\p{Ll}'’\-]+)(?:\s+(\p{Ll}[\p{Ll}'’\-]+))?(?:\s+(\p{Ll}[\p{Ll}'’\-]+))?",
     re.IGNORECASE,
 )
 _PLACE_CUE = re.compile(
@@ -145,7 +147,7 @@ _PAIR_SUBJECT = re.compile(
 )
 # A signature after a dash at the end of a line: "Call me back at … — Giray".
 _SIGNATURE = re.compile(
-    r"(?m)[—–][ \t]*(\p{Lu}\p{Ll}[\p{Ll}'’\-]+(?:[ \t]+\p{Lu}\p{Ll}[\p{Ll}'’\-]+)?)[ \t]*[.!]?[ \t]*$"
+    r"(?m)(?:[—–]|--)[ \t]*(\p{Lu}\p{Ll}[\p{Ll}'’\-]+(?:[ \t]+\p{Lu}\p{Ll}[\p{Ll}'’\-]+)?)[ \t]*[.!]?[ \t]*$"
 )
 # "the Christiansen novel", "the Okafor family": a surname as the adjective of its person's work.
 _AUTHOR_OF = re.compile(
@@ -158,12 +160,36 @@ _POSSESSIVE = re.compile(
     r"(?:home\s+|postal\s+|e-?mail\s+|phone\s+|full\s+)?(?:address|phone|number|e-?mail|birthday|"
     r"date\s+of\s+birth|passport|account|card|salary|diagnosis|wife|husband|mother|father|son|daughter)\b"
 )
+# "Please confirm Antonietta's booking": a possessive with an everyday noun counts only for
+# words on the name lists.
+_OWNS = re.compile(
+    r"(?<![\p{L}\d'’@.-])(\p{Lu}\p{Ll}[\p{Ll}'’\-]+(?:[ \t]+\p{Lu}\p{Ll}[\p{Ll}'’\-]+)?)(?:'s|’s)[ \t]+"
+    r"(?:booking|reservation|order|appointment|flight|ticket|application|profile|contract|visa|file|record|"
+    r"records|details|car|house|home|flat|room|office|desk|laptop|luggage|suitcase|wedding|funeral|"
+    r"parents|kids|children|husband|wife|partner|boss|doctor|lawyer)\b"
+)
+# "Reply to Elizabeth (e@x.com)", "From: Ana Souza <ana@x.org>": a name right before its e-mail.
+_BEFORE_EMAIL = re.compile(
+    r"(?<![\p{L}\d'’@.-])(\p{Lu}\p{Ll}[\p{Ll}'’\-]+(?:[ \t]+\p{Lu}[\p{Ll}'’\-]+){0,2})[ \t]*[(<][ \t]*"
+    r"[\w.+\-]+@[\w\-]+\."
+)
+# A list after a cue that names people: "Board members: Kuba, Trojan, Vycpálek and Sadek."
+_LIST_ITEM = r"\p{Lu}\p{Ll}[\p{Ll}'’\-]+(?:[ \t]+\p{Lu}\p{Ll}[\p{Ll}'’\-]+){0,2}"
+_CUED_LIST = re.compile(
+    r"\b(?i:members|attendees|participants|guests|invitees|invited|witnesses|authors|founders|speakers|"
+    r"signatories|reviewers|judges|panelists|panellists|organisers|organizers|volunteers|winners|finalists|"
+    r"candidates|nominees|recipients|cc)[ \t]*:[ \t]*"
+    rf"({_LIST_ITEM})(?:[ \t]*[,;][ \t]*({_LIST_ITEM}))?(?:[ \t]*[,;][ \t]*({_LIST_ITEM}))?"
+    rf"(?:[ \t]*[,;][ \t]*({_LIST_ITEM}))?(?:[ \t]*,?[ \t]+(?:and|&)[ \t]+({_LIST_ITEM}))?"
+)
 # A contact card or letter head: the text's first line is two to four capitalised words and
 # more lines follow ("Einojuhani Pyysalo\n\nLocal transit bus driver\n…").
 _CARD_HEAD = re.compile(
     r"\A[ \t>*•?\-]*(\p{Lu}\p{Ll}[\p{Ll}'’\-]+(?:[ \t]+(?:\p{Lu}\.?|(?:van|von|de|der|den|ten|da|di|du|le|la)"
     r"(?=[ \t]+\p{Lu})|\p{Lu}\p{Ll}[\p{Ll}'’\-]+)){1,3})[ \t]*\n"
 )
+_STRONG_SLOTS = (_BEFORE_EMAIL, _CUED_LIST)
+_PERSON_SLOTS = (_PAIR_SUBJECT, _SIGNATURE, _AUTHOR_OF, _POSSESSIVE, _CARD_HEAD, _BEFORE_EMAIL, _CUED_LIST)
 # "Zuzana: "Who are you?"": a speaker label at the start of a line.
 _SPEAKER = re.compile(r"(?m)^[ \t>]*(\p{Lu}[\p{Ll}'’\-]+)[ \t]*:[ \t]*[\"“'‘]")
 
@@ -174,7 +200,13 @@ _FIRM = re.compile(
     r"|\b\p{Lu}[\p{L}'’\-]+(?:[ \t]+\p{Lu}[\p{L}'’\-]+)*,?[ \t]+(?:Inc|Ltd|LLC|LLP|PLC|GmbH|AG|KG|S\.A|Corp|"
     r"Corporation|Company|Group|Holdings|Partners|Associates|Orchestra|Foundation|Institute|Bank|"
     r"SA|SAS|SARL|SpA|S\.p\.A|Srl|S\.r\.l|S\.L|BV|B\.V|NV|N\.V|AB|A/S|ASA|Oy|Oyj|ApS|a\.s|s\.r\.o|o\.s|"
-    r"k\.s|Ltda|Pty|e\.V)(?![\p{L}\d])\.?"
+    r"k\.s|Ltda|Pty|e\.V|KGaA|mbH|GbR|OHG|Kft|Zrt|Nyrt|Kht|Bt|Tmi|Ky|ry|HB|KB|Şti|A\.Ş|Sp\.j|Sp\.k|S\.C\.P|"
+    r"S\.Coop|S\.C|d\.o\.o|j\.d\.o\.o|EIRELI|ME|EI|e[ \t]+Filhos|et[ \t]+Fils|y[ \t]+asociados|&[ \t]+Søn|"
+    r"e[ \t]+Hijos|und[ \t]+Söhne)(?![\p{L}\d])\.?"
+    # a firm word first: "Laboratorios Franco-Miranda", "Grupo Herrera", "PPUH Kaziród-Mateusiak"
+    r"|\b(?:Laboratorios|Laboratório|Proyectos|Familia|Grupo|Industrias|Comercial|Corporación|Inversiones|"
+    r"Construcciones|Distribuidora|Transportes|PPUH|PHU|FHU|Studio|Atelier|Maison|Cabinet|Banco|Casa)"
+    r"[ \t]+\p{Lu}[\p{L}'’\-]+(?:[ \t,]+(?:y|e|and|&)?[ \t]*\p{Lu}[\p{L}'’\-]+)*"
 )
 _PAIR = re.compile(r"(\p{Lu}[\p{Ll}'’\-]+)[ \t]+(?:and|&)[ \t]+(\p{Lu}[\p{Ll}'’\-]+)")
 _FIRM_AFTER = re.compile(
@@ -411,8 +443,18 @@ class NerRecognizer(LocalRecognizer):
         for match in _LOWER_CUE.finditer(text):
             word = match.group(1).casefold()
             if word in given or (word not in common and "name" in match.group().lower()):
-                end = match.end(2) if match.group(2) and match.group(2).casefold() in family else match.end(1)
-                found.append(_result(self, "PERSON", match.start(1), end, 0.7))
+                end = match.end(1)
+                # the rest of the name: words on the lists, or words no English dictionary knows
+                for group in (2, 3):
+                    part = match.group(group)
+                    if not part or end != match.start(group) - 1:
+                        break
+                    key = part.casefold()
+                    if key in common or not (key in family or key in given or key not in self._ranks):
+                        break
+                    end = match.end(group)
+                if not _overlaps(results + found, match.start(1), end):
+                    found.append(_result(self, "PERSON", match.start(1), end, 0.7))
         return found
 
     def _subjects(self, text, results):
@@ -426,14 +468,25 @@ class NerRecognizer(LocalRecognizer):
             if word in self._ranks and not self._is_name(word):
                 continue  # an English word ("Zoolander" is unknown, "Sandra" a name, "Water" a word)
             found.append(_result(self, "PERSON", start, end, 0.55))
-        for pattern in (_PAIR_SUBJECT, _SIGNATURE, _AUTHOR_OF, _POSSESSIVE, _CARD_HEAD):
+        for match in _OWNS.finditer(text):
+            start, end = match.span(1)
+            words = match.group(1).split()
+            if _overlaps(results + found, start, end) or not all(self._is_name(w.casefold()) for w in words):
+                continue
+            found.append(_result(self, "PERSON", start, end, 0.6))
+        for pattern in _PERSON_SLOTS:
             for match in pattern.finditer(text):
                 for group in range(1, (match.lastindex or 0) + 1):
                     start, end = match.span(group)
                     if start < 0 or _overlaps(results + found, start, end):
                         continue
                     words = match.group(group).split()
-                    if self._all_everyday(words) or any(self._unknown_word(w) for w in words[:1]):
+                    if pattern in _STRONG_SLOTS:
+                        # the slot itself says "person" (a list of members, an e-mail's owner):
+                        # any name-list word, or any word that is not everyday, will do
+                        if not any(self._is_name(w.casefold()) or not self._everyday(w) for w in words):
+                            continue
+                    elif self._all_everyday(words) or self._unknown_word(words[0]):
                         continue
                     found.append(_result(self, "PERSON", start, end, 0.6))
         for match in _SPEAKER.finditer(text):
