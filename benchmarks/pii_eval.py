@@ -9,8 +9,12 @@ Sets (every row: ``text`` and gold ``spans`` of ``type``/``start``/``end``/``val
   held-out part (276 rows, 55 templates never looked at while tuning);
 - our generated set (``tests/data/pii/generated_{dev,heldout}.jsonl``, ``pii_make_sets.py``):
   Faker and mimesis values in 16 locales; held-out templates and seed differ from dev's;
-- the false-alarm probes (``tests/data/pii/false_alarm_probes.jsonl``): sentences from real
-  Alpaca rows, read by hand, that hold no personal data at all.
+- the false-alarm probes (``tests/data/pii/false_alarm_probes.jsonl``, and ``_dolly.jsonl``):
+  sentences from real Alpaca rows and Dolly open_qa answers, read by hand, that hold no personal
+  data at all (Dolly: place names, titles of works, eponyms, teams and bands kept; any sentence
+  naming a person, real or fictional, dropped); split by source row into dev and held-out;
+- foreign-language rows (HPLT prompts in ten languages, no language label): no English-model
+  names on them.
 
 Scoring:
 
@@ -84,9 +88,32 @@ def load_generated(part: str) -> list[dict]:
     return load_jsonl(FIXTURES / f"generated_{part}.jsonl")
 
 
-def load_probes(part: str | None = None) -> list[dict]:
-    rows = load_jsonl(FIXTURES / "false_alarm_probes.jsonl")
+def load_probes(part: str | None = None, source: str = "alpaca") -> list[dict]:
+    """False-alarm probes: ``source`` "alpaca" (false_alarm_probes.jsonl) or "dolly"
+    (false_alarm_probes_dolly.jsonl, Dolly open_qa answers), ``part`` "dev" or "heldout"."""
+    name = "false_alarm_probes.jsonl" if source == "alpaca" else f"false_alarm_probes_{source}.jsonl"
+    rows = load_jsonl(FIXTURES / name)
     return [r for r in rows if part is None or r["part"] == part]
+
+
+HPLT = SHARED / "instructions" / "hplt_prompts"
+
+
+def load_foreign() -> list[dict]:
+    """Non-English HPLT prompts ({"text", "language"}), for the "no English-model names on
+    foreign rows" check; empty when ../shared/data is absent."""
+    rows = []
+    for path in sorted(HPLT.glob("test_*.jsonl")) if HPLT.exists() else ():
+        language = path.stem.split("_", 1)[1]
+        if language != "en":
+            for line in path.read_text(encoding="utf-8").splitlines():
+                try:
+                    row = json.loads(line)
+                except ValueError:  # test_hi.jsonl has one broken line upstream
+                    continue
+                if row.get("prompt"):
+                    rows.append({"text": row["prompt"], "language": language})
+    return rows
 
 
 # -- scoring --------------------------------------------------------------------------------------------

@@ -197,8 +197,139 @@ _FOREIGN_FUNCTION = frozenset(
         "às",
         "nas",
         "pelo",
+        # Czech, Slovak, Polish
+        "je",
+        "se",
+        "že",
+        "jsem",
+        "jak",
+        "ale",
+        "pro",
+        "jsou",
+        "nebo",
+        "který",
+        "která",
+        "které",
+        "mám",
+        "jako",
+        "są",
+        "się",
+        "nie",
+        "jest",
+        "czy",
+        "ako",
+        "sa",
+        # Finnish
+        "että",
+        "mutta",
+        "kun",
+        "ovat",
+        "minun",
+        "minä",
+        "sinä",
+        "hän",
+        "tämä",
+        "olen",
+        "mitä",
+        "jos",
+        "niin",
+        "voi",
+        "myös",
+        # Norwegian, Danish, Swedish
+        "ikke",
+        "jeg",
+        "har",
+        "kan",
+        "vil",
+        "meg",
+        "deg",
+        "hva",
+        "hvordan",
+        "eller",
+        "skal",
+        "mitt",
+        "min",
+        "å",
+        "inte",
+        "jag",
+        "hur",
+        "vad",
+        "na",
+        "od",
+        "po",
+        "ze",
+        "ve",
+        "si",
+        "už",
+        "tak",
+        "jen",
+        "když",
+        "aby",
+        "bych",
+        "mě",
+        "mi",
+        # Spanish, French, Italian, Portuguese
+        "de",
+        "en",
+        "y",
+        "su",
+        "al",
+        "muy",
+        "pero",
+        "sin",
+        "sobre",
+        "también",
+        "esta",
+        "este",
+        "hay",
+        "ya",
+        "cómo",
+        "qué",
+        "je",
+        "vous",
+        "nous",
+        "elle",
+        "ce",
+        "ne",
+        "au",
+        "aux",
+        "mais",
+        "ou",
+        "sont",
+        "cette",
+        "mon",
+        "ma",
+        "mes",
+        "ai",
+        "non",
+        "mio",
+        "anche",
+        "você",
+        "muito",
+        "mas",
+        "minha",
+        "meu",
+        "seu",
+        "sua",
+        "ele",
+        "ela",
+        "na",
+        "da",
+        "em",
+        # Norwegian, Danish
+        "på",
+        "til",
+        "ut",
+        "fra",
+        "hvis",
+        "så",
+        "dette",
+        "eg",
     ]
 )
+
+
+_LINKS = re.compile(r"\S+@\S+|(?:https?://|www\.)\S+")
 
 
 def looks_english(text: str) -> bool:
@@ -208,14 +339,23 @@ def looks_english(text: str) -> bool:
     function words of other Latin-script languages clearly outnumber English ones ("der", "und",
     "le", "que"…). Short texts, names and addresses pass.
     """
-    sample = text[:2000]
+    sample = _LINKS.sub(" ", text[:2000])  # e-mail addresses and URLs are no language
     letters = [c for c in sample if c.isalpha()]
     if letters and sum(1 for c in letters if ord(c) > 0x24F) * 2 > len(letters):
         return False
     words = [w.casefold() for w in _WORDS.findall(sample)]
     english = sum(1 for w in words if w in _ENGLISH_FUNCTION)
     foreign = sum(1 for w in words if w in _FOREIGN_FUNCTION)
-    return not (foreign >= 3 and foreign > 2 * english)
+    # a short text (a contact card, an address) may be all foreign words around English names
+    if len(words) >= 12 and foreign >= 3 and foreign > 2 * english:
+        return False
+    # short prompts: most lower-case words unknown to an English dictionary ("Mikä on hyvä …")
+    from curator.pii.names import english_ranks
+
+    ranks = english_ranks()
+    plain = [w for w in _WORDS.findall(sample) if len(w) >= 3 and w.islower()]
+    known = sum(1 for w in plain if w in ranks)
+    return not (len(plain) >= 5 and known * 10 < len(plain) * 4 and english <= 1)
 
 
 def _copy(result: TextResult) -> TextResult:

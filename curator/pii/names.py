@@ -144,6 +144,19 @@ def place_words() -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=1)
+def big_places() -> frozenset[str]:
+    """Real, well-known places (casefolded): cities of 100,000+ people, US states, countries.
+
+    From GeoNames (CC BY 4.0), shipped as ``places.txt`` (``benchmarks/pii_make_places.py``).
+    Faker's lists hold few real cities, so "Tallahassee" or "London" needed these.
+    """
+    from pathlib import Path
+
+    lines = (Path(__file__).parent / "places.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+@functools.lru_cache(maxsize=1)
 def region_words() -> frozenset[str]:
     """Countries, states, provinces and regions (casefolded): places that are never a surname here.
 

@@ -416,11 +416,15 @@ class NerRecognizer(LocalRecognizer):
                 score += 0.2
             found.append(_result(self, "PERSON", start, end, min(score, 0.9)))
         # lists of given names: "They had 6: Hleb, Sheila, Donna, Sherry and Jodi."
+        from curator.pii.names import big_places
+
+        cities = big_places()
         for match in _LIST.finditer(text):
             items = list(re.finditer(r"\p{L}[\p{L}'’\-]+", match.group()))
             names = [m for m in items if m.group().casefold() not in ("and",)]
             hits = sum(m.group().casefold() in given for m in names)
-            if len(names) >= 3 and hits * 2 >= len(names):
+            towns = sum(m.group().casefold() in cities for m in names)
+            if len(names) >= 3 and hits * 2 >= len(names) and towns * 2 < len(names):
                 for item in names:
                     start, end = match.start() + item.start(), match.start() + item.end()
                     if item.group().casefold() not in common and not _overlaps(results + found, start, end):

@@ -91,9 +91,9 @@ def _firm_ahead(text: str, position: int) -> bool:
 
 def propagate(text: str, spans: list[Span]) -> list[Span]:
     """``spans`` plus the PERSON spans grown from them (see the module docstring), sorted."""
-    from curator.pii.names import any_name, everyday, is_name, place_words
+    from curator.pii.names import any_name, big_places, everyday, is_name, place_words
 
-    places, names = place_words(), any_name()
+    places, names, cities = place_words(), any_name(), big_places()
     is_everyday = everyday
 
     def is_place(key: str) -> bool:
@@ -132,6 +132,10 @@ def propagate(text: str, spans: list[Span]) -> list[Span]:
         keys = [w.casefold() for w in words]
         if any(k in _TITLES for k in keys) or all(is_place(k) and not is_name(k) for k in keys):
             return False
+        if " ".join(keys) in cities:
+            return False  # "…, Virginia, Tennessee and Alabama": a list of real places
+        if plain(words) and not re.search(r"\b(?:and|or)\b|&", joint):
+            return False  # "Depeche Mode, Green Day": everyday words after a bare comma
         if any(k in names for k in keys):
             return True
         if plain(words):
@@ -162,7 +166,9 @@ def propagate(text: str, spans: list[Span]) -> list[Span]:
                 start = match.start(1)
         if (start, end) != (span.start, span.end):
             others = [s for s in out if s is not span]
-            if _free(others, start, end):
+            if text[start:end].casefold() in cities:
+                out.remove(span)  # "Rica" grown is "Costa Rica": a place, not a name
+            elif _free(others, start, end):
                 out[out.index(span)] = Span("PERSON", start, end, span.score)
 
     # 2. coordination and 3. repeated mentions, until nothing new is found (a repeated mention
@@ -265,16 +271,18 @@ def drop_word_heads(text: str, spans: list[Span]) -> list[Span]:
     from curator.pii.names import (
         DICTIONARY_RANK,
         any_name,
+        big_places,
         english_given,
         english_ranks,
+        everyday,
         name_lists,
         place_words,
-        region_words,
     )
 
     ranks, given, names = english_ranks(), english_given(), any_name()
     surnames = english_given(("last_names",))
-    places, all_given, regions = place_words(), name_lists()[0], region_words()
+    places, all_given = place_words(), name_lists()[0]
+    cities, english = big_places(), given
     out = []
     for span in spans:
         if span.type != "PERSON":
@@ -305,16 +313,22 @@ def drop_word_heads(text: str, spans: list[Span]) -> list[Span]:
             continue  # "Judaism", "Cubism": doctrines, not people
         key = value.casefold()
         titled = _TITLE_BEFORE.search(text, max(0, start - 12), start) is not None
-        # "Costa Rica", "Gistrup": a place (a place that is also a given name stays). Town lists
-        # are full of surnames ("Castro", "Suhr"): only a country or region, or a town none of
-        # whose words is on the name lists, is taken for a place.
+        # "Costa Rica", "Gistrup": a place (a place that is also a given name stays), unless a
+        # title says otherwise ("Ms Petrová": Petrová is a town too); a surname that is also a
+        # town comes back when it stands in a list of names (``propagate``)
+        if not titled and key in places and key.split()[0] not in all_given:
+            continue
+        if not titled and key in cities and key.split()[0] not in english:
+            continue  # "London", "Tallahassee": a real city that is no English given name
+        head, *rest = value.split()
         if (
             not titled
-            and key in places
-            and key.split()[0] not in all_given
-            and (key in regions or not any(w in names for w in key.split()))
+            and rest
+            and head.casefold() in cities
+            and head.casefold() not in english
+            and all(everyday(w) or w.isupper() for w in rest)
         ):
-            continue
+            continue  # "Miami Marlins", "Texas BBQ": a team or a dish named after its city
         if (
             not titled
             and " " not in value
