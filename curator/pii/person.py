@@ -62,6 +62,11 @@ _STRONG_CUE = re.compile(
     # reported speech and reaching someone: "says Joly.", "You can reach Tonie at …"
     r"\b(?:says|said|asks|asked|replied|replies|added|adds|explained|explains|according\s+to|reach|"
     r"thank|thanks|thanked|belongs?\s+to|congratulations\s+to|congrats\s+to|condolences\s+to)|"
+    # meeting or writing to someone: "coffee with Grys", "an email to Mclaughlin", "tell Terrance"
+    r"\b(?:(?:meeting|call|coffee|lunch|dinner|drinks|chat|interview|appointment|session)\s+with(?:\s+dr\.?)?|"
+    r"(?:spoke|speak|talked|talk|met|meet|chatted|agreed|argued|disagreed)\s+(?:with|to)|"
+    r"(?:email|e-mail|letter|note|message|memo|reply|text|postcard|card)\s+(?:to|from)|"
+    r"tell|ask|remind|inform|invite|cc|bcc)|"
     r"\b(?:my|our|his|her|their|your)\s+(?:kid|child|baby|boy|girl|son|daughter|wife|husband|partner|"
     r"fianc[ée]e?|mother|mom|mum|father|dad|brother|sister|cousin|uncle|aunt|nephew|niece|grandson|"
     r"granddaughter|grandmother|grandfather|grandma|grandpa|friend|colleague|boss|neighbou?r|patient|"
@@ -188,8 +193,25 @@ _CARD_HEAD = re.compile(
     r"\A[ \t>*•?\-]*(\p{Lu}\p{Ll}[\p{Ll}'’\-]+(?:[ \t]+(?:\p{Lu}\.?|(?:van|von|de|der|den|ten|da|di|du|le|la)"
     r"(?=[ \t]+\p{Lu})|\p{Lu}\p{Ll}[\p{Ll}'’\-]+)){1,3})[ \t]*\n"
 )
+# "Gustafsson and I disagree": a name coordinated with the speaker.
+_AND_I = re.compile(r"(?<![\p{L}\d'’@.-])(\p{Lu}\p{Ll}[\p{Ll}'’\-]+)[ \t]+(?:and|&)[ \t]+(?:I|me|myself)\b")
+# "Deste, can you review …": a name addressed at the start of a message.
+_VOCATIVE = re.compile(
+    r"(?m)^[ \t]*(\p{Lu}\p{Ll}[\p{Ll}'’\-]+(?:[ \t]+\p{Lu}\p{Ll}[\p{Ll}'’\-]+)?),[ \t]+"
+    r"(?:can|could|would|will|please|do|did|are|have|I|we|you|thanks|thank)\b"
+)
 _STRONG_SLOTS = (_BEFORE_EMAIL, _CUED_LIST)
-_PERSON_SLOTS = (_PAIR_SUBJECT, _SIGNATURE, _AUTHOR_OF, _POSSESSIVE, _CARD_HEAD, _BEFORE_EMAIL, _CUED_LIST)
+_PERSON_SLOTS = (
+    _PAIR_SUBJECT,
+    _SIGNATURE,
+    _AUTHOR_OF,
+    _POSSESSIVE,
+    _CARD_HEAD,
+    _BEFORE_EMAIL,
+    _CUED_LIST,
+    _AND_I,
+    _VOCATIVE,
+)
 # "Zuzana: "Who are you?"": a speaker label at the start of a line.
 _SPEAKER = re.compile(r"(?m)^[ \t>]*(\p{Lu}[\p{Ll}'’\-]+)[ \t]*:[ \t]*[\"“'‘]")
 
@@ -225,6 +247,26 @@ _NOT_PERSON_CUE = re.compile(
 _LIST = re.compile(
     r"(?<![\p{L}])(\p{L}[\p{L}'’\-]+)(?:,[ \t]+\p{L}[\p{L}'’\-]+){2,}"
     r"(?:,?[ \t]+(?:and|&)[ \t]+\p{L}[\p{L}'’\-]+)?(?![\p{L}])"
+)
+# Words before a list that make it a list of people, not a firm: "founders: Lindqvist, Porter and Hayes".
+_PEOPLE_BEFORE = re.compile(
+    r"\b(?:(?:co-?)?founders|members|authors|attendees|participants|guests|invitees|invited|witnesses|"
+    r"speakers|reviewers|judges|panell?ists|organi[sz]ers|owners|directors|signatories|hosts|winners|finalists|"
+    r"candidates|nominees|recipients|suspects|victims|students|employees|colleagues|friends|children|kids|"
+    r"sons|daughters|parents|partners|players|authors|editors|cc|attn|team|committee|board)"
+    r"[ \t]*(?:are|were|include|included|:|,|were:)?[ \t]*$",
+    re.IGNORECASE,
+)
+_HEAD_OF_SENTENCE = re.compile(r"(?:^|[.!?:\n])[ \t\"“'‘(]*$")
+# Words around a lone surname that make it a person's.
+_LONE_BEFORE = re.compile(
+    r"\b(?:with|to|tell|ask|asked|told|from|by|call|called|email|e-mail|text|thank|thanks|meet|met|cc|"
+    r"invite|invited|inform|remind|let|and|or|for|dear|hi|hello|hey|said|says|wrote)[ \t]+$",
+    re.IGNORECASE,
+)
+_LONE_AFTER = re.compile(
+    r"(?:'s|’s)?[ \t]+(?:and[ \t]+(?:I|me)|said|says|wrote|writes|thinks|agreed|replied|told|asked|called|"
+    r"emailed|will|would|can|could|has|had|is|was|did|does)\b"
 )
 _PLACE_LABELS = ("GPE", "LOC", "FAC")
 _DETERMINER_AFTER = re.compile(
@@ -300,6 +342,7 @@ class NerRecognizer(LocalRecognizer):
             m.span()
             for m in _THREE.finditer(text)
             if all(m.group(i).casefold() in self._family for i in (1, 2, 3))
+            and not _PEOPLE_BEFORE.search(text, max(0, m.start() - 40), m.start())
         ]
         if firms:
             results = [
@@ -384,7 +427,10 @@ class NerRecognizer(LocalRecognizer):
 
     def _from_name_lists(self, text, results, places, entities):
         """Capitalised runs (and lists) whose words are on the name lists, where nothing else was found."""
+        from curator.pii.names import big_places
+
         given, family, common = self._given, self._family, self._common
+        cities = big_places()
         found = []
         for match in _CAPITALISED_RUN.finditer(text):
             start, end = match.span()
@@ -405,20 +451,28 @@ class NerRecognizer(LocalRecognizer):
                 len(words) == 1
                 and first in given
                 and not any(s < end and start < e for s, e in entities)
-                and not _DETERMINER_AFTER.match(text, end)
+                and not (_DETERMINER_AFTER.match(text, end) and _HEAD_OF_SENTENCE.search(text, 0, start))
             ):
                 score = 0.55  # a lone given name the model saw nothing in ("Edit the …" is a verb)
             elif len(words) > 1 and last in family and first not in common and not in_place:
                 score = 0.6
+            elif (
+                len(words) == 1
+                and first in family
+                and not in_place
+                and first not in cities
+                and (
+                    _LONE_BEFORE.search(text, max(0, start - 30), start)
+                    or _LONE_AFTER.match(text, end)
+                )
+            ):
+                score = 0.55  # a lone surname where a person goes: "coffee with Gustafsson", "Rehn said"
             else:
                 continue
             if _CUE_BEFORE.search(text, max(0, start - 40), start):
                 score += 0.2
             found.append(_result(self, "PERSON", start, end, min(score, 0.9)))
         # lists of given names: "They had 6: Hleb, Sheila, Donna, Sherry and Jodi."
-        from curator.pii.names import big_places
-
-        cities = big_places()
         for match in _LIST.finditer(text):
             items = list(re.finditer(r"\p{L}[\p{L}'’\-]+", match.group()))
             names = [m for m in items if m.group().casefold() not in ("and",)]
@@ -478,6 +532,9 @@ class NerRecognizer(LocalRecognizer):
             if _overlaps(results + found, start, end) or not all(self._is_name(w.casefold()) for w in words):
                 continue
             found.append(_result(self, "PERSON", start, end, 0.6))
+        from curator.pii.names import any_name
+
+        any_names = any_name()
         for pattern in _PERSON_SLOTS:
             for match in pattern.finditer(text):
                 for group in range(1, (match.lastindex or 0) + 1):
@@ -487,8 +544,9 @@ class NerRecognizer(LocalRecognizer):
                     words = match.group(group).split()
                     if pattern in _STRONG_SLOTS:
                         # the slot itself says "person" (a list of members, an e-mail's owner):
-                        # any name-list word, or any word that is not everyday, will do
-                        if not any(self._is_name(w.casefold()) or not self._everyday(w) for w in words):
+                        # any name-list word (English-word surnames too: "Smith", "Price"), or
+                        # any word that is not everyday, will do
+                        if not any(w.casefold() in any_names or not self._everyday(w) for w in words):
                             continue
                     elif self._all_everyday(words) or self._unknown_word(words[0]):
                         continue
