@@ -264,13 +264,15 @@ _CONTEXT = (
 def _capitalised(text: str) -> str:
     """Lower-cased text with each word's first letter capitalised, offsets unchanged: the street
     grammar reads capitals ("74678 midtvollen 130 st." → "74678 Midtvollen 130 St.")."""
-    chars = list(text)
-    for index, char in enumerate(chars):
-        if char.isalpha() and (index == 0 or not chars[index - 1].isalnum()):
-            upper = char.upper()
-            if len(upper) == 1:
-                chars[index] = upper
-    return "".join(chars)
+    return _WORD_START.sub(_upper_one, text)
+
+
+_WORD_START = re.compile(r"(?<![\p{L}\p{N}])\p{Ll}")
+
+
+def _upper_one(match) -> str:
+    upper = match.group().upper()
+    return upper if len(upper) == 1 else match.group()  # "ß" → "SS" would move the offsets
 
 
 def find_addresses(text: str) -> list[tuple[int, int, float]]:

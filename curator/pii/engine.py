@@ -343,19 +343,22 @@ def looks_english(text: str) -> bool:
     letters = [c for c in sample if c.isalpha()]
     if letters and sum(1 for c in letters if ord(c) > 0x24F) * 2 > len(letters):
         return False
-    words = [w.casefold() for w in _WORDS.findall(sample)]
+    raw = _WORDS.findall(sample)
+    words = [w.casefold() for w in raw]
     english = sum(1 for w in words if w in _ENGLISH_FUNCTION)
     foreign = sum(1 for w in words if w in _FOREIGN_FUNCTION)
     # a short text (a contact card, an address) may be all foreign words around English names
     if len(words) >= 12 and foreign >= 3 and foreign > 2 * english:
         return False
+    if english > 1:
+        return True
     # short prompts: most lower-case words unknown to an English dictionary ("Mikä on hyvä …")
     from curator.pii.names import english_ranks
 
     ranks = english_ranks()
-    plain = [w for w in _WORDS.findall(sample) if len(w) >= 3 and w.islower()]
+    plain = [w for w in raw if len(w) >= 3 and w.islower()]
     known = sum(1 for w in plain if w in ranks)
-    return not (len(plain) >= 5 and known * 10 < len(plain) * 4 and english <= 1)
+    return not (len(plain) >= 5 and known * 10 < len(plain) * 4)
 
 
 def _copy(result: TextResult) -> TextResult:

@@ -17,6 +17,8 @@ New spans take the score of the span they came from and never overlap another fi
 
 from __future__ import annotations
 
+import unicodedata
+
 import regex as re
 
 from curator.pii.engine import Span
@@ -229,12 +231,26 @@ def _repeat(text: str, out: list[Span], lower_text: bool, add, is_everyday) -> N
         for word in _WORD.findall(value):
             if len(word) >= 3 and not is_everyday(word) and word.casefold() not in _TITLES:
                 keys[word] = max(keys.get(word, 0.0), span.score)
-    flags = re.IGNORECASE if lower_text else 0
+    # plain substring search with a word-boundary check: a regex per key cost more than all the rest
+    haystack = text.lower() if lower_text else text
+    if len(haystack) != len(text):  # a letter whose lower case is longer ("İ"): offsets would move
+        haystack, lower_text = text, False
     for key in sorted(keys, key=len, reverse=True):
-        for match in re.finditer(
-            rf"(?<![\p{{L}}\p{{M}}\d_]){re.escape(key)}(?![\p{{L}}\p{{M}}\d_])", text, flags
-        ):
-            add(match.start(), match.end(), keys[key])
+        needle = key.lower() if lower_text else key
+        position = haystack.find(needle)
+        while position >= 0:
+            end = position + len(needle)
+            if not _word_char(haystack, position - 1) and not _word_char(haystack, end):
+                add(position, end, keys[key])
+            position = haystack.find(needle, position + 1)
+
+
+def _word_char(text: str, index: int) -> bool:
+    """Whether ``text[index]`` is part of a word (a letter, mark, digit or ``_``); False off the ends."""
+    if index < 0 or index >= len(text):
+        return False
+    char = text[index]
+    return char.isalnum() or char == "_" or unicodedata.category(char).startswith("M")
 
 
 _SENTENCE_START = re.compile(r"(?:^|[.!?\n]|[\"“‘'(\[])[ \t\"“‘'(\[]*$")
