@@ -6,12 +6,14 @@ Accuracy (``pii_eval.py`` says how the sets are split and scored), on each set:
 
 - presidio-research's synth_dataset_v2: dev (templates ``% 5 != 0``, looked at while writing the
   rules) and held-out (``% 5 == 0``: 276 rows of templates never looked at);
-- our generated set (Faker and mimesis, 16 locales): dev, and held-out (other templates and
-  seed), the held-out part also split by generator (mimesis names are on no list of ours);
+- our generated sets (Faker and mimesis): round 1 (16 locales) dev and held-out (other templates
+  and seed), round 2 (48 new templates, 22 locales) dev and held-out, round 3 (lone names) dev;
+  held-out parts also split by generator (mimesis names are on no list of ours);
 
 per type: recall and precision by span overlap, and the share of gold values still present
 verbatim after ``redact`` (survival), with a stricter partial-survival figure; then the
-false-alarm probes (real Alpaca sentences with no personal data: the share with any finding),
+false-alarm probes (real Alpaca and Dolly sentences with no personal data: the share with any
+finding), the foreign-language rows (HPLT prompts without a language label: names found on them),
 and the old false-alarm checks (UK_NHS on phones, DATE_TIME in cards, findings in code blocks).
 
 Throughput, CPU time (``time.process_time``) in this process: Presidio's one ``analyze()`` per
@@ -172,13 +174,18 @@ def main() -> int:
     presidio.analyze("warm up", language="en")
     p_dev, p_held = E.load_presidio(args.data)
     g_held = E.load_generated("heldout")
+    g2_held = E.load_generated("heldout", 2)
     sets = {
         "presidio synth, held-out templates": p_held,
         "generated, held-out (all)": g_held,
         "generated, held-out, Faker values": [r for r in g_held if r["source"] == "faker"],
         "generated, held-out, mimesis values": [r for r in g_held if r["source"] == "mimesis"],
+        "generated round 2, held-out (all)": g2_held,
+        "generated round 2, held-out, mimesis values": [r for r in g2_held if r["source"] == "mimesis"],
         "presidio synth, dev templates": p_dev,
         "generated, dev": E.load_generated("dev"),
+        "generated round 2, dev": E.load_generated("dev", 2),
+        "generated round 3 (lone names), dev": E.load_generated("dev", 3),
     }
     console.print(f"spaCy model {model}; machine load {os.getloadavg()[0]:.1f}")
     figures: dict = {"model": model, "accuracy": {}, "probes": {}, "throughput": {}}
@@ -195,14 +202,16 @@ def main() -> int:
     )
     for column in ("probes", "n", "ours: any", "ours: PERSON", "Presidio: any", "Presidio: PERSON"):
         table.add_column(column, justify="left" if column == "probes" else "right")
-    for part in ("heldout", "dev") if "probes" in parts else ():
-        probes = E.load_probes(part)
+    for source, part in (
+        [(s, p) for s in ("alpaca", "dolly") for p in ("heldout", "dev")] if "probes" in parts else ()
+    ):
+        probes = E.load_probes(part, source)
         texts = [p["text"] for p in probes]
         mine = E.probe_rate(probes, E.ours(texts, args.model)[0])
         base = E.probe_rate(probes, E.presidio_run(presidio, texts)[0])
-        figures["probes"][part] = {"ours": mine, "presidio_default": base}
+        figures["probes"][f"{source} {part}"] = {"ours": mine, "presidio_default": base}
         table.add_row(
-            part,
+            f"{source} {part}",
             str(mine["probes"]),
             _pct(mine["any_finding"]),
             _pct(mine["person"]),
@@ -211,6 +220,7 @@ def main() -> int:
         )
     if "probes" in parts:
         console.print(table)
+        foreign_rows(console, args, presidio, figures)
     if "alarms" in parts:
         other_false_alarms(console, args, presidio, figures)
     if "throughput" in parts:
@@ -218,6 +228,32 @@ def main() -> int:
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1, default=float))
     return 0
+
+
+def foreign_rows(console, args, presidio, figures) -> None:
+    """Non-English rows with no language label: how many reach the English model, and get names."""
+    rows = E.load_foreign()
+    if not rows:
+        console.print("foreign-language rows: ../shared/data/instructions/hplt_prompts not found, skipped")
+        return
+    texts = [r["text"] for r in rows]
+    from curator.pii.engine import EngineSettings, PIIEngine
+
+    ours = PIIEngine(EngineSettings(models={"en": args.model})).load().analyze(texts)
+    english = sum(r.mode == "nlp" for r in ours)
+    person = sum(any(s.type == "PERSON" for s in r.spans) for r in ours)
+    theirs = sum(any(r.entity_type == "PERSON" for r in presidio.analyze(t, language="en")) for t in texts)
+    console.print(
+        f"Foreign-language rows (HPLT prompts, 10 languages, no language label): {len(rows)}; "
+        f"ours: {english} read by the English model, {person} with a PERSON; "
+        f"Presidio default: {theirs} with a PERSON"
+    )
+    figures["foreign_rows"] = {
+        "rows": len(rows),
+        "english_model": english,
+        "person": person,
+        "presidio": theirs,
+    }
 
 
 def other_false_alarms(console, args, presidio, figures) -> None:

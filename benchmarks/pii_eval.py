@@ -8,7 +8,10 @@ Sets (every row: ``text`` and gold ``spans`` of ``type``/``start``/``end``/``val
   ``template_id % 5 != 0`` is the dev part (the rules were developed on it), ``% 5 == 0`` the
   held-out part (276 rows, 55 templates never looked at while tuning);
 - our generated set (``tests/data/pii/generated_{dev,heldout}.jsonl``, ``pii_make_sets.py``):
-  Faker and mimesis values in 16 locales; held-out templates and seed differ from dev's;
+  Faker and mimesis values in 16 locales; held-out templates and seed differ from dev's; a second
+  round (``generated2_*``: 48 new templates, new seeds, 22 locales; held-out ``id % 4 == 0``,
+  only ever reported on) and a third, dev only (``generated3_dev``: lone names in ordinary
+  sentences);
 - the false-alarm probes (``tests/data/pii/false_alarm_probes.jsonl``, and ``_dolly.jsonl``):
   sentences from real Alpaca rows and Dolly open_qa answers, read by hand, that hold no personal
   data at all (Dolly: place names, titles of works, eponyms, teams and bands kept; any sentence
@@ -84,8 +87,11 @@ def load_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def load_generated(part: str) -> list[dict]:
-    return load_jsonl(FIXTURES / f"generated_{part}.jsonl")
+def load_generated(part: str, round_: int = 1) -> list[dict]:
+    """``generated_{part}`` (round 1), ``generated2_{part}`` (new templates, seeds and locales) or
+    ``generated3_dev`` (lone names in ordinary sentences; dev only)."""
+    prefix = "generated" if round_ == 1 else f"generated{round_}"
+    return load_jsonl(FIXTURES / f"{prefix}_{part}.jsonl")
 
 
 def load_probes(part: str | None = None, source: str = "alpaca") -> list[dict]:

@@ -1,6 +1,6 @@
 """Build the second labelled PII set (gold spans) from Faker and mimesis, for held-out reporting.
 
-    python benchmarks/pii_make_sets.py   # writes tests/data/pii/generated{,2}_{dev,heldout}.jsonl
+    python benchmarks/pii_make_sets.py   # tests/data/pii/generated{,2}_{dev,heldout}.jsonl, generated3_dev
 
 The committed files are what the benchmark reads (Faker and mimesis change their word lists
 between versions, so the files, not this script, are the fixed sets). Two generators on purpose:
@@ -164,6 +164,30 @@ TEMPLATES_V2 = [
     "Sent from my phone. -- {first}",
 ]
 HELD_OUT_V2 = lambda template_id: template_id % 4 == 0  # noqa: E731
+# A third round, dev only (``generated3_dev``): ordinary sentences with a lone name in them,
+# written to find what the first two rounds did not exercise (a surname after "coffee with").
+TEMPLATES_V3 = [
+    "I had coffee with {last} this morning.",
+    "Could you ask {first} to send the slides?",
+    "Send the draft to {full} and cc {full2}.",
+    "{last} and I disagree about the budget.",
+    "The award went to {full} last year.",
+    "We interviewed {first} {last} for the role.",
+    "Please tell {first} that the meeting moved.",
+    "Notes from the call with {last}: approve the plan.",
+    "{first} {last} has been promoted to manager.",
+    "Our neighbour {first} {last} lost her cat.",
+    "My manager, {full}, approved the leave.",
+    "Feedback from {full}: the report is too long.",
+    "Did {first} reply to your message?",
+    "Lunch with {first} and {first2} on Friday.",
+    "Thanks to {full} for organising the event.",
+    "The lawyer representing {full} filed a motion.",
+    "Write an email to {last} apologising for the delay.",
+    "Summarise what {full} said in the meeting.",
+    "{first}, can you review my pull request?",
+    "The contract was signed by {full} and {full2}.",
+]
 LOCALES_V2 = [
     *LOCALES,
     ("hu_HU", "HU"),
@@ -316,9 +340,11 @@ def fill(template: str, source: Source, rng: random.Random) -> tuple[str, list[d
 
 def build(held_out: bool, rows: int, seed: int, round_: int = 1) -> list[dict]:
     rng = random.Random(seed)
-    templates, split, locales = (
-        (TEMPLATES, HELD_OUT, LOCALES) if round_ == 1 else (TEMPLATES_V2, HELD_OUT_V2, LOCALES_V2)
-    )
+    templates, split, locales = {
+        1: (TEMPLATES, HELD_OUT, LOCALES),
+        2: (TEMPLATES_V2, HELD_OUT_V2, LOCALES_V2),
+        3: (TEMPLATES_V3, lambda template_id: False, LOCALES_V2),
+    }[round_]
     ids = [i for i in range(len(templates)) if split(i) == held_out]
     out = []
     for n in range(rows):
@@ -346,6 +372,7 @@ def main() -> int:
         ("generated_heldout", True, 1200, 2, 1),
         ("generated2_dev", False, 600, 11, 2),
         ("generated2_heldout", True, 1200, 12, 2),
+        ("generated3_dev", False, 480, 21, 3),
     )
     for name, held_out, rows, seed, round_ in sets:
         path = OUT / f"{name}.jsonl"

@@ -261,8 +261,10 @@ def phone_score(text: str, start: int, end: int) -> float:
         cue = "number"
     if cue is not None:
         base = max(base + 0.35, 0.55)
-    elif raw.startswith("+") and _ALONE_ON_LINE.match(text[text.rfind("\n", 0, start) + 1 : start]) and (
-        _ALONE_ON_LINE.match(text[end : (text.find("\n", end) + 1 or len(text) + 1) - 1])
+    elif (
+        raw.startswith("+")
+        and _ALONE_ON_LINE.match(text[text.rfind("\n", 0, start) + 1 : start])
+        and (_ALONE_ON_LINE.match(text[end : (text.find("\n", end) + 1 or len(text) + 1) - 1]))
     ):
         base = max(base, 0.6)  # "+45 145 153 775" on a line of its own: a signature's phone line
     return min(base, 1.0)

@@ -461,10 +461,7 @@ class NerRecognizer(LocalRecognizer):
                 and first in family
                 and not in_place
                 and first not in cities
-                and (
-                    _LONE_BEFORE.search(text, max(0, start - 30), start)
-                    or _LONE_AFTER.match(text, end)
-                )
+                and (_LONE_BEFORE.search(text, max(0, start - 30), start) or _LONE_AFTER.match(text, end))
             ):
                 score = 0.55  # a lone surname where a person goes: "coffee with Gustafsson", "Rehn said"
             else:
@@ -556,7 +553,6 @@ class NerRecognizer(LocalRecognizer):
             if not self._everyday(match.group(1)) and not _overlaps(results + found, start, end):
                 found.append(_result(self, "PERSON", start, end, 0.6))
         return found
-
 
     def _unknown_word(self, word: str) -> bool:
         """An English dictionary word on no name list, or a country or region: not a person here."""
