@@ -534,12 +534,20 @@ class NerRecognizer(LocalRecognizer):
         any_names = any_name()
         for pattern in _PERSON_SLOTS:
             for match in pattern.finditer(text):
-                for group in range(1, (match.lastindex or 0) + 1):
+                groups = [g for g in range(1, (match.lastindex or 0) + 1) if match.start(g) >= 0]
+                # a cued list whose items are mostly names is all names ("Kuba, Trojan, Vycpálek")
+                whole_list = pattern is _CUED_LIST and 2 * sum(
+                    any(w.casefold() in any_names or not self._everyday(w) for w in match.group(g).split())
+                    for g in groups
+                ) >= len(groups)
+                for group in groups:
                     start, end = match.span(group)
                     if start < 0 or _overlaps(results + found, start, end):
                         continue
                     words = match.group(group).split()
-                    if pattern in _STRONG_SLOTS:
+                    if whole_list and not all(w.casefold() in self._common for w in words):
+                        pass
+                    elif pattern in _STRONG_SLOTS:
                         # the slot itself says "person" (a list of members, an e-mail's owner):
                         # any name-list word (English-word surnames too: "Smith", "Price"), or
                         # any word that is not everyday, will do

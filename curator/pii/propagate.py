@@ -267,6 +267,11 @@ _AUTHOR_NOUN = re.compile(
     r"families|estate|household|administration|biography|memoirs?|trilogy|twins|"
     r"brothers|sisters)\b"
 )
+_PEOPLE_LIST = re.compile(
+    r"\b(?i:members|attendees|participants|guests|invitees|invited|witnesses|authors|founders|speakers|"
+    r"signatories|reviewers|judges|panell?ists|organi[sz]ers|volunteers|winners|finalists|candidates|"
+    r"nominees|recipients|cc)[ \t]*:[^.\n]*$"
+)
 _TITLE_BEFORE = re.compile(
     r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Lady|Lord|Madam|Mme|Mlle|Herr|Frau|Sr|Sra|Srta|Dott|Rev)"
     r"\.?[ \t]+$"
@@ -329,6 +334,10 @@ def drop_word_heads(text: str, spans: list[Span]) -> list[Span]:
             continue  # "Judaism", "Cubism": doctrines, not people
         key = value.casefold()
         titled = _TITLE_BEFORE.search(text, max(0, start - 12), start) is not None
+        # in a list after "members:", "founders:"… a town-named surname is a person ("Kuba")
+        titled = (
+            titled or _PEOPLE_LIST.search(text, max(0, text.rfind("\n", 0, start) + 1), start) is not None
+        )
         # "Costa Rica", "Gistrup": a place (a place that is also a given name stays), unless a
         # title says otherwise ("Ms Petrová": Petrová is a town too); a surname that is also a
         # town comes back when it stands in a list of names (``propagate``)
