@@ -109,6 +109,10 @@ def test_a_title_dropped_does_not_make_every_elizabeth_a_public_figure():
         ("Return the keys at Diagonal Sonora 944 Interior 340, San Luis, TAMPS 96412.", "Interior 340"),
         ("Return the keys to Mr. Kapoor at 20/428, Kapoor Chowk, Nagercoil 733143.", "Kapoor Chowk"),
         ("User: 5586 Þórunnarstræti 31, Arnsdorf, Germany", "Þórunnarstræti 31"),
+        # a street line of a label block, between a name or firm line and a town line
+        ("Noa\nRasmussen & Søn ApS\n454 Engen\nGudbjerg", "454 Engen\nGudbjerg"),
+        ("Jana\nBaška a.s.\nPekná vyhliadka 798\nPrešov", "Pekná vyhliadka 798\nPrešov"),
+        ("Signed,\nMadalena Henriques\nLargo Melo, 49\n7391-497 Sabugal", "Largo Melo, 49\n7391-497 Sabugal"),
     ],
 )
 def test_addresses_of_other_countries(text, expected):
@@ -123,6 +127,8 @@ def test_addresses_of_other_countries(text, expected):
         "Table of contents\nChapter 12\nIntroduction",
         "Write to jane@example.com. Card 4111 1111 1111 1111, SSN 123-45-6789.",
         "Windows 10\nSettings",
+        "Steps:\nStep 2\nMix the flour",
+        "Hi\nVersion 2\n1234 Release",
     ],
 )
 def test_numbered_things_are_not_addresses(text):

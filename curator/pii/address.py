@@ -292,6 +292,12 @@ def find_addresses(text: str) -> list[tuple[int, int, float]]:
             spans.append([start, match.end(), 0.6, False])
     for match in _WEAK_CORE.finditer(text):
         spans.append([match.start(), match.end(), 0.3, True])
+    for match in _BLOCK_STREET.finditer(text):
+        # a street line of a letter or label block ("454 Engen", "Pekná vyhliadka 798") with a
+        # town line under it and a line above it
+        start, end = match.span(1)
+        if start > 0 and _TOWN_LINE.match(text, end) and _named(text, start, end):
+            spans.append([start, _next_line_end(text, end), 0.5, False])
     found = []
     for start, end, score, weak in _merge(spans):
         core_end = end
@@ -313,7 +319,15 @@ def find_addresses(text: str) -> list[tuple[int, int, float]]:
 
 _LINE_PREFIX_RE = re.compile(rf"{_LINE_PREFIX}*")
 _TOWN_LINE = re.compile(
-    rf"\n{_LINE_PREFIX}*\p{{Lu}}[\p{{L}}'’\-.]*(?:[ \t]+[\p{{L}}'’\-.]+){{0,3}}[ \t]*(?=\n|$)"
+    rf"\n{_LINE_PREFIX}*(?:{_POSTCODE}[ \t]+)?\p{{Lu}}[\p{{L}}'’\-.]*(?:[ \t]+[\p{{L}}'’\-.]+){{0,3}}"
+    r"[ \t]*(?=\n|$)"
+)
+
+
+_BLOCK_WORD = r"[\p{L}'’\-.]+"
+_BLOCK_STREET = re.compile(
+    rf"(?m)^{_LINE_PREFIX}*((?:{_HOUSE}[ \t]+\p{{Lu}}{_BLOCK_WORD}(?:[ \t]+{_BLOCK_WORD}){{0,3}}"
+    rf"|\p{{Lu}}{_BLOCK_WORD}(?:[ \t]+{_BLOCK_WORD}){{0,3}},?[ \t]+{_HOUSE}))[ \t]*$"
 )
 
 
