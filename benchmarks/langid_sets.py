@@ -5,7 +5,11 @@
   clause punctuation, numbers dropped, a clause longer than 39 characters cut into runs of whole
   words (CJK and Thai, written without spaces, into runs of characters); clauses of at least 12
   characters and two words (CJK/Thai: 6 characters) are kept, at most ``PER_LANGUAGE`` per language.
-  Median length ~26 characters, like everyday short sentences.
+  Median length ~26 characters, like everyday short sentences. Two mechanical rules drop clauses
+  that carry no language of their own (the Leipzig sentences come from the web): every word
+  capitalised ("Toyota Asset Management", "Quentin Tarantino": names and titles), and, for a
+  language not written in Latin script, a clause in Latin letters ("Posted by … at AM comments"
+  in a Hindi sentence). Both rules look only at the text, never at a detector's answer.
 * ``prompts(part)``: the HPLT prompts (``../shared/data/instructions/hplt_prompts``; the same
   Open-Assistant prompts translated by people into 11 languages; ``no`` means nb or nn).
 * ``mixed_pairs(part)``: records whose instruction is English and whose answer is a clause in
@@ -93,7 +97,15 @@ def _pieces(text: str) -> list[str]:
 def _keep(clause: str) -> bool:
     if _NO_SPACES.search(clause):
         return len(clause.replace(" ", "")) >= 6
-    return len(clause) >= 12 and len(clause.split()) >= 2
+    if len(clause) < 12 or len(clause.split()) < 2:
+        return False
+    words = [word for word in clause.split() if any(ch.isalpha() for ch in word)]
+    return not all(word[0].isupper() for word in words)  # names and titles carry no language
+
+
+def _latin(clause: str) -> bool:
+    letters = [ch for ch in clause if ch.isalpha()]
+    return bool(letters) and sum(ch < "\u0250" for ch in letters) >= 0.8 * len(letters)
 
 
 @cache
@@ -109,8 +121,11 @@ def _all_clauses() -> tuple[dict, ...]:
                 )
     out: list[dict] = []
     for lang in sorted(per_lang):
+        found = per_lang[lang]
+        if 2 * sum(_latin(r["text"]) for r in found) < len(found):  # not written in Latin script
+            found = [r for r in found if not _latin(r["text"])]
         # A deterministic, spread-out choice: order by hash, keep PER_LANGUAGE per side.
-        ranked = sorted(per_lang[lang], key=lambda r: hashlib.sha256(r["text"].encode()).hexdigest())
+        ranked = sorted(found, key=lambda r: hashlib.sha256(r["text"].encode()).hexdigest())
         for part in ("dev", "heldout"):
             out += [r for r in ranked if r["part"] == part][: PER_LANGUAGE // 2]
     return tuple(out)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
 from curator.errors import CuratorError
-from curator.langid.codes import GROUP_OF, WIDELY_USED, normalize_code
+from curator.langid.codes import FOLDED, GROUP_OF, WIDELY_USED, normalize_code
 from curator.langid.scripts import SCRIPT_LANGUAGES, mostly_latin, script_language
 
 
@@ -41,6 +41,13 @@ class Detection(NamedTuple):
 
 
 NO_ANSWER = Detection(None, 0.0, "none")
+
+
+class Undecided(NamedTuple):
+    """A text the fast pass could not settle (see :meth:`Backend.detect_rest`)."""
+
+    text: str
+    fast: list[tuple[float, str]]  # fastText's k best (probability, raw label), best first
 
 
 class Backend(ABC):
@@ -71,6 +78,18 @@ class Backend(ABC):
         """One Detection per prepared text (empty texts get NO_ANSWER)."""
         self.load()
         return self._detect(texts)
+
+    def detect_fast(self, texts: Sequence[str]) -> list[Detection | Undecided]:
+        """The cheap pass: a Detection where one is sure without the expensive model, else an
+        Undecided for :meth:`detect_rest`. Single-model backends decide everything here."""
+        return list(self.detect(texts))
+
+    def detect_rest(self, pending: Sequence[tuple[Undecided, Detection | None]]) -> list[Detection]:
+        """Decide what :meth:`detect_fast` left, each with a *context*: the confident detection
+        of another turn of the same conversation (or None). A backend may let the context
+        settle a text its fast pass was nearly sure of; the answer is a function of (text,
+        context) only, so it does not depend on how records are batched."""
+        return self.detect([item.text for item, _ in pending])
 
     @classmethod
     def check_installed(cls) -> None:
@@ -397,10 +416,15 @@ class CascadeBackend(Backend):
        Greek, Georgian, …) is that language, score 1.0, no model.
     2. fastText's ``k`` best. Its answer stands when its probability is ≥ ``confident`` (≥
        ``confident_group`` when the answer is one of a confusable group such as hr/bs/sr or
-       id/ms) and the text has at least ``min_chars`` characters; also when it names a language
-       lingua does not know (ne, kn, ml, …) with probability ≥ 0.5. Long, ordinary text (most
+       id/ms) and the text has at least ``min_chars`` characters, or, on shorter text, when it
+       is ≥ ``short_confident`` and not in a group; also when it names a language lingua does not
+       know (ne, kn, ml, …) with probability ≥ 0.5 (≥ ``short_confident`` on short text, where
+       lid.176 throws ceb/war at anything Latin it cannot place). Long, ordinary text (most
        instruction data) ends here.
-    3. Otherwise lingua decides. Candidates: fastText's labels until 0.95 of their mass, the
+    3. With a context (:meth:`detect_rest`: another turn of the conversation confidently in
+       language L), fastText's answer L stands at probability ≥ ``context_min``: a short answer
+       "Sleep like a log." to an English prompt is English without asking lingua.
+    4. Otherwise lingua decides. Candidates: fastText's labels until 0.95 of their mass, the
        three best of lingua's low-accuracy mode over all its languages (trigrams: cheap, ~0.1 GB;
        it finds what fastText misses on short text), each widened to its confusable group, plus,
        for Latin-script text that fastText is unsure of (< ``blind_below``), the languages the
@@ -409,9 +433,10 @@ class CascadeBackend(Backend):
        (fastText's probability + ``fast_prior_floor``) × a prior (``rare_prior`` for languages
        outside :data:`~curator.langid.codes.WIDELY_USED`: on a short ambiguous text the widely
        used language is the likelier one), renormalised.
-    4. An answer whose score is under ``unknown_below`` is ``None`` ("unknown", method
+    5. An answer whose score is under ``unknown_below`` is ``None`` ("unknown", method
        ``unknown``): a short text that could be either of two neighbours gets no label rather than
-       the wrong one.
+       the wrong one. A language in :data:`~curator.langid.codes.FOLDED` is answered as its
+       neighbour (bs → hr, ms → id, nn → nb): the cascade does not claim to tell them apart.
 
     lingua is imported on the first text that needs it, so data that fastText settles never pays
     for it. Thresholds were tuned on the dev half of the short-clause set (benchmarks/langid.py).
@@ -425,17 +450,25 @@ class CascadeBackend(Backend):
         confident: float = 0.6,
         confident_group: float = 0.9,
         min_chars: int = 30,
+        short_confident: float = 0.9,
+        context_min: float = 0.5,
         k: int = 6,
         use_scripts: bool = True,
         blind_below: float = 0.7,
         shortlist: int = 3,
-        fast_prior_floor: float = 0.2,
+        fast_prior_floor: float = 0.5,
         rare_prior: float = 0.5,
-        unknown_below: float = 0.4,
+        unknown_below: float = 0.35,
         quick_sure: float = 0.9,
         shortlist_below: float = 1.0,
+        precise_below: int = 40,
+        shortlist_chars: int = 40,
     ) -> None:
         super().__init__()
+        self.shortlist_chars = shortlist_chars
+        self.precise_below = precise_below
+        self.short_confident = short_confident
+        self.context_min = context_min
         self.shortlist_below = shortlist_below
         self.quick_sure = quick_sure
         self.fast_prior_floor = fast_prior_floor
@@ -462,10 +495,21 @@ class CascadeBackend(Backend):
     @property
     def languages(self) -> frozenset[str]:
         self.load()
-        return self.fast.languages | self.accurate.languages | SCRIPT_LANGUAGES
+        return (self.fast.languages | self.accurate.languages | SCRIPT_LANGUAGES) - FOLDED.keys()
 
     def _detect(self, texts: Sequence[str]) -> list[Detection]:
-        return [self._one(text) if text else NO_ANSWER for text in texts]
+        first = self.detect_fast(texts)
+        pending = [(item, None) for item in first if isinstance(item, Undecided)]
+        rest = iter(self.detect_rest(pending) if pending else [])
+        return [next(rest) if isinstance(item, Undecided) else item for item in first]
+
+    def detect_fast(self, texts: Sequence[str]) -> list[Detection | Undecided]:
+        self.load()
+        return [self._fast_one(text) if text else NO_ANSWER for text in texts]
+
+    def detect_rest(self, pending: Sequence[tuple[Undecided, Detection | None]]) -> list[Detection]:
+        self.load()
+        return [self._rest_one(item, context) for item, context in pending]
 
     def _fast_scores(self, pairs: list[tuple[float, str]]) -> dict[str, float]:
         """fastText's probabilities by code; Serbo-Croatian (sh) shared by hr, bs and sr."""
@@ -477,7 +521,7 @@ class CascadeBackend(Backend):
                 probs[code] = probs.get(code, 0.0) + prob / len(members)
         return probs
 
-    def _one(self, text: str) -> Detection:
+    def _fast_one(self, text: str) -> Detection | Undecided:
         if self.use_scripts:
             code = script_language(text)
             if code is not None:
@@ -487,16 +531,30 @@ class CascadeBackend(Backend):
             top_prob, top_label = pairs[0]
             top = self.fast._codes.get(top_label) or top_label[9:]
             in_group = top in GROUP_OF or top_label == "__label__sh"
-            threshold = self.confident_group if in_group else self.confident
-            if top_prob >= threshold and len(text) >= self.min_chars:
-                return Detection(top, min(1.0, top_prob), "fasttext")
-            if top_prob >= 0.5 and top not in self.accurate.languages:
+            if len(text) >= self.min_chars:
+                if top_prob >= (self.confident_group if in_group else self.confident):
+                    return Detection(FOLDED.get(top, top), min(1.0, top_prob), "fasttext")
+                foreign = 0.5
+            else:
+                if top_prob >= self.short_confident and not in_group:
+                    return Detection(FOLDED.get(top, top), min(1.0, top_prob), "fasttext")
+                foreign = self.short_confident
+            if top_prob >= foreign and top not in self.accurate.languages:
                 # fastText knows languages lingua does not (ne, kn, ml, …): its answer stands.
                 return Detection(top, min(1.0, top_prob), "fasttext")
+        return Undecided(text, pairs)
+
+    def _rest_one(self, item: Undecided, context: Detection | None) -> Detection:
+        pairs = item.fast
+        if pairs:
+            top_prob, top_label = pairs[0]
+            top = FOLDED.get(code := self.fast._codes.get(top_label) or top_label[9:], code)
+            if context is not None and context.language == top and top_prob >= self.context_min:
+                # Another turn is confidently in this language and fastText agrees.
+                return Detection(top, max(top_prob, min(context.score, 1.0)), "context")
         else:
             top_prob, top = 0.0, None
-        probs = self._fast_scores(pairs)
-        return self._decide(text, probs, top_prob, top)
+        return self._decide(item.text, self._fast_scores(pairs), top_prob, top)
 
     def _decide(self, text: str, probs: dict[str, float], top_prob: float, top: str | None) -> Detection:
         accurate = self.accurate
@@ -511,7 +569,11 @@ class CascadeBackend(Backend):
             mass += prob
         # lingua's trigrams over all its languages find what fastText misses on short text, but
         # cost ~0.25 ms: only asked when fastText is quite unsure.
-        quick = accurate.confidences(text, known, True) if top_prob < self.shortlist_below else []
+        # lingua's trigrams over all its languages find what fastText misses on short text; on
+        # longer text fastText's own candidates (and the languages it cannot name) suffice, and
+        # the all-language pass would cost more than everything else (~0.3-1 ms a text).
+        short = len(text) < self.shortlist_chars
+        quick = accurate.confidences(text, known, True) if short and top_prob < self.shortlist_below else []
         if (
             quick
             and top is not None
@@ -528,18 +590,24 @@ class CascadeBackend(Backend):
             candidates |= _FAST_MODEL_BLIND
         if not candidates:
             return self._verdict(top, top_prob, "fasttext") if top else NO_ANSWER
+        # On longer text lingua's trigrams are about as accurate as its full models (its own
+        # evaluation) at a fraction of the cost.
         ranked = (
-            accurate.confidences(text, frozenset(candidates), low_accuracy=False)
+            accurate.confidences(text, frozenset(candidates), low_accuracy=len(text) >= self.precise_below)
             if len(candidates) > 1
             else [(next(iter(candidates)), 1.0)]
         )
         if not ranked:
             return self._verdict(top, top_prob, "fasttext") if top else NO_ANSWER
+        return self._vote(ranked, probs)
+
+    def _vote(self, ranked: list[tuple[str, float]], probs: dict[str, float]) -> Detection:
+        """lingua's confidences × (fastText's probability + floor) × prior, renormalised."""
         floor, rare = self.fast_prior_floor, self.rare_prior
-        joint = {
-            code: value * (probs.get(code, 0.0) + floor) * (1.0 if code in WIDELY_USED else rare)
-            for code, value in ranked
-        }
+        joint: dict[str, float] = {}
+        for code, value in ranked:  # a folded language's votes go to the neighbour it is answered as
+            vote = value * (probs.get(code, 0.0) + floor) * (1.0 if code in WIDELY_USED else rare)
+            joint[FOLDED.get(code, code)] = joint.get(FOLDED.get(code, code), 0.0) + vote
         total = sum(joint.values())
         code = max(sorted(joint), key=joint.__getitem__)
         return self._verdict(code, joint[code] / total if total else 0.0, "lingua")
@@ -547,7 +615,7 @@ class CascadeBackend(Backend):
     def _verdict(self, code: str, score: float, method: str) -> Detection:
         if score < self.unknown_below:
             return Detection(None, score, "unknown")
-        return Detection(code, min(1.0, score), method)
+        return Detection(FOLDED.get(code, code), min(1.0, score), method)
 
 
 _SERBO_CROATIAN = ("hr", "bs", "sr")

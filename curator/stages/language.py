@@ -41,12 +41,13 @@ system prompt) are detected once.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from curator.config_types import Seed
-from curator.langid.backends import BACKENDS, Backend, Detection, ModelUnavailable, make_backend
+from curator.langid.backends import BACKENDS, Backend, Detection, ModelUnavailable, Undecided, make_backend
 from curator.langid.codes import expand_codes, same_group
 from curator.langid.prepare import MAX_DETECT_CHARS, Prepared, prepare, script_pieces
 from curator.records import InstructionRecord
@@ -74,10 +75,24 @@ class CascadeOptions(BaseModel):
         description="…or this, when its answer is one of a confusable group (hr/bs/sr, id/ms, nb/nn/da, …).",
     )
     min_chars: int = Field(
-        default=30, ge=0, description="Shorter text always goes to lingua, however confident fastText is."
+        default=30, ge=0, description="Shorter text needs short_confident for fastText's answer to stand."
+    )
+    short_confident: float = Field(
+        default=0.9,
+        ge=0,
+        le=1,
+        description="fastText's answer on text shorter than min_chars stands at this probability or more "
+        "(never for a confusable group's language).",
+    )
+    context_min: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="An unsure text whose fastText answer is the language another turn of the record was "
+        "confidently detected in keeps it at this probability or more (no lingua).",
     )
     unknown_below: float = Field(
-        default=0.4,
+        default=0.35,
         ge=0,
         le=1,
         description="A text whose best language scores under this gets none (unknown), not a neighbour's.",
@@ -118,7 +133,10 @@ class LanguageConfig(StageConfig):
         default=0.4, ge=0, le=1, description="Both roles' languages need this score for a record to be mixed."
     )
     max_chars: int = Field(
-        default=MAX_DETECT_CHARS, ge=50, description="Longer prepared text is sampled (start, middle, end)."
+        default=MAX_DETECT_CHARS // 2,
+        ge=50,
+        description="Longer prepared text is sampled (start, middle, end): three windows of 100 characters "
+        "name a language as well as more, and the detectors' cost grows with the text.",
     )
     seed: Seed = Field(default=0, description="Seed of langdetect's sampling (the other backends need none).")
     cascade: CascadeOptions = Field(default_factory=CascadeOptions)
@@ -189,10 +207,32 @@ class LanguageStage(RecordStage[LanguageConfig]):
                 for text, _ in turn:
                     if text not in unique:
                         unique[text] = len(unique)
-        detections = self.backend.detect(list(unique))
+        first = self.backend.detect_fast(list(unique))
+        # What the cheap pass left is decided with its record's context: the detection of the
+        # record's heaviest settled conversation piece. The same text in another record may have
+        # another context, so pending work is keyed by (text, context): a pure function of the
+        # record, whatever the batching.
+        contexts = [
+            _context(record, turn_pieces, first, unique)
+            for record, turn_pieces in zip(batch, pieces, strict=True)
+        ]
+        pending: dict[tuple[str, Detection | None], int] = {}
+        for turn_pieces, context in zip(pieces, contexts, strict=True):
+            for turn in turn_pieces:
+                for text, _ in turn:
+                    if isinstance(first[unique[text]], Undecided):
+                        pending.setdefault((text, context), len(pending))
+        rest = (
+            self.backend.detect_rest([(first[unique[text]], ctx) for text, ctx in pending]) if pending else []
+        )
         annotations = []
-        for record, turns, turn_pieces in zip(batch, prepared, pieces, strict=True):
-            votes = [_piece_votes(p, detections, unique) for p in turn_pieces]
+        for record, turns, turn_pieces, context in zip(batch, prepared, pieces, contexts, strict=True):
+
+            def found(text: str, context: Detection | None = context) -> Detection:
+                detection = first[unique[text]]
+                return rest[pending[text, context]] if isinstance(detection, Undecided) else detection
+
+            votes = [_piece_votes(p, found) for p in turn_pieces]
             annotations.append(self._annotate(record, turns, votes))
         return annotations
 
@@ -302,13 +342,31 @@ def _code_share(turns: list[Prepared], roles: list[str], wanted: tuple[str, ...]
     return code / chars if chars else 0.0
 
 
-def _piece_votes(
-    pieces: list[tuple[str, int]], detections: list[Detection], index: dict[str, int]
-) -> dict[str, float]:
+def _context(
+    record: InstructionRecord,
+    turn_pieces: list[list[tuple[str, int]]],
+    first: list[Detection | Undecided],
+    index: dict[str, int],
+) -> Detection | None:
+    """The detection of the record's heaviest piece that the cheap pass settled with a language,
+    among its conversation turns (first such piece on ties), or None."""
+    best: Detection | None = None
+    heaviest = 0
+    for message, turn in zip(record.messages, turn_pieces, strict=True):
+        if message.role not in _CONVERSATION_ROLES:
+            continue
+        for text, weight in turn:
+            detection = first[index[text]]
+            if isinstance(detection, Detection) and detection.language is not None and weight > heaviest:
+                best, heaviest = detection, weight
+    return best
+
+
+def _piece_votes(pieces: list[tuple[str, int]], found: Callable[[str], Detection]) -> dict[str, float]:
     """language → weight × score over a turn's pieces (empty: the turn has no language)."""
     votes: dict[str, float] = {}
     for text, weight in pieces:
-        detection = detections[index[text]]
+        detection = found(text)
         if detection.language is not None:
             votes[detection.language] = votes.get(detection.language, 0.0) + weight * detection.score
     return votes
