@@ -414,25 +414,30 @@ class CascadeBackend(Backend):
 
     1. A text whose letters are (≥ 80 %) in a script of one language (Hangul, kana, Han, Thai,
        Greek, Georgian, …) is that language, score 1.0, no model.
-    2. fastText's ``k`` best. Its answer stands when its probability is ≥ ``confident`` (≥
-       ``confident_group`` when the answer is one of a confusable group such as hr/bs/sr or
-       id/ms) and the text has at least ``min_chars`` characters, or, on shorter text, when it
+    2. fastText's best label. It stands when its probability is ≥ ``confident`` (≥
+       ``confident_group`` when the answer is one of a confusable group such as hr/sr or
+       da/nb) and the text has at least ``min_chars`` characters, or, on shorter text, when it
        is ≥ ``short_confident`` and not in a group; also when it names a language lingua does not
        know (ne, kn, ml, …) with probability ≥ 0.5 (≥ ``short_confident`` on short text, where
        lid.176 throws ceb/war at anything Latin it cannot place). Long, ordinary text (most
-       instruction data) ends here.
+       instruction data) ends here (:meth:`detect_fast`).
     3. With a context (:meth:`detect_rest`: another turn of the conversation confidently in
        language L), fastText's answer L stands at probability ≥ ``context_min``: a short answer
-       "Sleep like a log." to an English prompt is English without asking lingua.
-    4. Otherwise lingua decides. Candidates: fastText's labels until 0.95 of their mass, the
-       three best of lingua's low-accuracy mode over all its languages (trigrams: cheap, ~0.1 GB;
-       it finds what fastText misses on short text), each widened to its confusable group, plus,
-       for Latin-script text that fastText is unsure of (< ``blind_below``), the languages the
-       fast model cannot propose. lingua's high-accuracy mode ranks them (it loads the models of
-       the languages it is asked about, on first use). Both experts vote: lingua's confidence ×
-       (fastText's probability + ``fast_prior_floor``) × a prior (``rare_prior`` for languages
-       outside :data:`~curator.langid.codes.WIDELY_USED`: on a short ambiguous text the widely
-       used language is the likelier one), renormalised.
+       "Sleep like a log." to an English prompt is English without asking lingua. A text with
+       fewer than ``lingua_min_letters`` letters ("True.", "Poem") is unknown: one short word
+       names no language reliably.
+    4. Otherwise lingua decides, with fastText's ``k`` best. Candidates: fastText's labels until
+       0.95 of their mass; on text shorter than ``shortlist_chars``, the three best of lingua's
+       low-accuracy mode over all its languages (trigrams: it finds what fastText misses on short
+       text; on longer text it would cost more than everything else); each widened to its
+       confusable group; plus, for Latin-script text that fastText is unsure of
+       (< ``blind_below``), the languages the fast model cannot propose. lingua ranks them, in
+       high-accuracy mode below ``precise_below`` characters and with its trigrams above (as
+       accurate there, by lingua's own evaluation, at a fraction of the cost); it loads the
+       models of the languages it is asked about, on first use. Both experts vote: lingua's
+       confidence × (fastText's probability + ``fast_prior_floor``) × a prior (``rare_prior``
+       for languages outside :data:`~curator.langid.codes.WIDELY_USED`: on a short ambiguous
+       text the widely used language is the likelier one), renormalised.
     5. An answer whose score is under ``unknown_below`` is ``None`` ("unknown", method
        ``unknown``): a short text that could be either of two neighbours gets no label rather than
        the wrong one. A language in :data:`~curator.langid.codes.FOLDED` is answered as its
@@ -450,7 +455,7 @@ class CascadeBackend(Backend):
         confident: float = 0.6,
         confident_group: float = 0.9,
         min_chars: int = 30,
-        short_confident: float = 0.9,
+        short_confident: float = 0.95,
         context_min: float = 0.5,
         k: int = 6,
         use_scripts: bool = True,
@@ -461,7 +466,7 @@ class CascadeBackend(Backend):
         unknown_below: float = 0.35,
         quick_sure: float = 0.9,
         shortlist_below: float = 1.0,
-        precise_below: int = 40,
+        precise_below: int = 120,
         shortlist_chars: int = 40,
         lingua_min_letters: int = 6,
     ) -> None:

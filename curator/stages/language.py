@@ -78,7 +78,7 @@ class CascadeOptions(BaseModel):
         default=30, ge=0, description="Shorter text needs short_confident for fastText's answer to stand."
     )
     short_confident: float = Field(
-        default=0.9,
+        default=0.95,
         ge=0,
         le=1,
         description="fastText's answer on text shorter than min_chars stands at this probability or more "
