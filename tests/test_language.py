@@ -452,3 +452,53 @@ def test_lingua_is_loaded_only_when_needed() -> None:
     from curator.langid.backends import LINGUA_LANGUAGES
 
     assert backend.accurate.languages == LINGUA_LANGUAGES  # the built-in list is lingua's own
+
+
+# -- issue 14/15: folded variants, the record's context, lingua only where needed ---------------------
+
+
+def test_folded_languages_are_answered_as_their_neighbour() -> None:
+    from curator.langid.codes import FOLDED
+
+    backend = make_backend("cascade")
+    rows = [r for r in sentences() if r["lang"] in FOLDED]
+    found = backend.detect([prepare(r["text"]).text for r in rows])
+    assert len(rows) == 6 and not {d.language for d in found} & FOLDED.keys()  # never claimed
+    assert all(d.language in (FOLDED[r["lang"]], None) for d, r in zip(found, rows, strict=True))
+    assert not backend.languages & FOLDED.keys()
+    # A recipe naming a folded language keeps what it is answered as.
+    assert expand_codes(["bs"]) == {"bs", "hr"} and expand_codes(["no"]) == {"nb", "nn"}
+    malay = next(r["text"] for r in sentences() if r["lang"] == "ms")
+    kept = LanguageStage(LanguageConfig(allowed=["ms"])).process([record(malay, malay)]).kept
+    assert [r.annotations.language for r in kept] == ["id"]
+
+
+def test_short_answers_take_the_context_without_lingua() -> None:
+    stage = LanguageStage(LanguageConfig())
+    prompts = hplt("en", 3)
+    # fastText is fairly but not fully sure of these (0.5-0.95): the confident English prompt settles them.
+    answers = ["Sleep like a log.", "Reverse a linked list.", "The Road to Finding Myself"]
+    result = stage.process([record(p, a, i) for i, (p, a) in enumerate(zip(prompts, answers, strict=True))])
+    assert [r.annotations.language for r in result.kept] == ["en"] * 3
+    assert not any(r.annotations.extra["language"]["mixed"] for r in result.kept)
+    assert stage.backend is not None and not stage.backend.accurate._loaded  # lingua never needed
+    # A short German answer disagrees with the context: lingua decides, and the record is mixed.
+    german = stage.process([record(prompts[0], "Ja, das stimmt leider.")]).kept[0]
+    assert german.annotations.language == "de" and german.annotations.extra["language"]["mixed"]
+    assert stage.backend.accurate._loaded
+
+
+def test_context_decision_does_not_depend_on_the_batch(cascade: LanguageStage) -> None:
+    # The same short text in an English and in a German record: each record gets its own context.
+    english = record(hplt("en", 1)[0], "Sleep like a log.", 0)
+    german = record("Übersetze den folgenden Satz bitte ins Englische.", "Sleep like a log.", 1)
+    alone = cascade.process([english.model_copy(deep=True)]).kept[0].annotations
+    together = cascade.process([german.model_copy(deep=True), english.model_copy(deep=True)]).kept
+    assert together[1].annotations == alone
+    assert together[0].annotations.extra["language"]["user"] == "de"
+
+
+def test_one_short_word_is_unknown_not_a_guess() -> None:
+    found = make_backend("cascade").detect(["Poem", "True.", "Hawaii!"])
+    assert [d.language for d in found] == [None, None, None]
+    assert all(d.method == "unknown" for d in found)

@@ -565,7 +565,7 @@ class CascadeBackend(Backend):
             top_prob, top = 0.0, None
         if self.lingua_min_letters and not _has_letters(text, self.lingua_min_letters):
             # One short word ("Telegram", "True."): no detector names its language reliably.
-            return Detection(None, top_prob, "unknown")
+            return Detection(None, 0.0, "unknown")
         return self._decide(text, self._fast_scores(self.fast.raw_kbest(text, self.k)), top_prob, top)
 
     def _decide(self, text: str, probs: dict[str, float], top_prob: float, top: str | None) -> Detection:

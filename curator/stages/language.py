@@ -35,7 +35,11 @@ Text goes through :mod:`curator.langid.prepare` first (code, URLs, e-mails, numb
 removed; long turns sampled). A turn that mixes CJK with other scripts ("翻译以下句子：This
 book is very interesting.") is detected as two pieces that vote with their letters (a CJK
 character counts 3). The whole batch is detected at once, and identical pieces (a repeated
-system prompt) are detected once.
+system prompt) are detected once, in two passes: the backend's cheap pass first (for the cascade:
+scripts and fastText), then what it left, each piece with its record's context (the detection of
+the record's heaviest settled conversation piece), so that a short answer fastText already
+leans to the prompt's language for ("Sleep like a log." after an English instruction) needs no
+lingua. The context is a function of the record alone, so results never depend on batching.
 """
 
 from __future__ import annotations
