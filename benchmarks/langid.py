@@ -24,7 +24,7 @@ stage throughput / plain throughput. Each is the best of ``--repeat`` passes aft
 (lingua loads a language's models the first time it is asked about it); the warm-up's own cost and
 whether lingua was needed at all are printed too.
 
-Usage: python benchmarks/langid.py [--part heldout|dev] [--alpaca-rows N] [--repeat N]
+Usage: python benchmarks/langid.py [--part heldout|dev] [--alpaca-rows N] [--repeat N] [--uncleaned]
 """
 
 from __future__ import annotations
@@ -291,7 +291,11 @@ def main() -> int:
     parser.add_argument("--alpaca-rows", type=int, default=10_000, help="Alpaca records for the speed table")
     parser.add_argument("--repeat", type=int, default=3, help="speed passes (best counts)")
     parser.add_argument("--backends", default=",".join(BACKENDS))
+    parser.add_argument(
+        "--uncleaned", action="store_true", help="the clause set as first cut (compare with older figures)"
+    )
     args = parser.parse_args()
+    sets.CLEAN = not args.uncleaned
     console = Console(width=200)
     if not (sets.available() and ALPACA.exists()):
         console.print("[yellow]skipped: ../shared/data is not present (it is only in the workspace)")

@@ -48,6 +48,8 @@ assert len(WIDELY_USED) == 46 and len(COMMON_51) == 51
 VARIANTS = (frozenset({"hr", "bs", "sr"}), frozenset({"id", "ms"}), frozenset({"nb", "nn", "da"}))
 
 PER_LANGUAGE = 200
+# False: the set as first cut (before the two cleaning rules), for comparing with older figures.
+CLEAN = True
 MAX_CHARS = 40
 _SPLIT = re.compile(r"[.!?;:,()\[\]\"“”«»„…|/·。！？；：，、（）]+|\s[-–—]+\s")
 _NUMBER = re.compile(r"\d+(?:[.,:/'-]\d+)*")
@@ -99,6 +101,8 @@ def _keep(clause: str) -> bool:
         return len(clause.replace(" ", "")) >= 6
     if len(clause) < 12 or len(clause.split()) < 2:
         return False
+    if not CLEAN:
+        return True
     words = [word for word in clause.split() if any(ch.isalpha() for ch in word)]
     return not all(word[0].isupper() for word in words)  # names and titles carry no language
 
@@ -122,7 +126,7 @@ def _all_clauses() -> tuple[dict, ...]:
     out: list[dict] = []
     for lang in sorted(per_lang):
         found = per_lang[lang]
-        if 2 * sum(_latin(r["text"]) for r in found) < len(found):  # not written in Latin script
+        if CLEAN and 2 * sum(_latin(r["text"]) for r in found) < len(found):  # not in Latin script
             found = [r for r in found if not _latin(r["text"])]
         # A deterministic, spread-out choice: order by hash, keep PER_LANGUAGE per side.
         ranked = sorted(found, key=lambda r: hashlib.sha256(r["text"].encode()).hexdigest())
