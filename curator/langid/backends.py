@@ -558,17 +558,23 @@ class CascadeBackend(Backend):
         if item.fast:
             top_prob, top_label = item.fast[0]
             top = FOLDED.get(code := self.fast._codes.get(top_label) or top_label[9:], code)
-            if context is not None and context.language == top and top_prob >= self.context_min:
+            agrees = context is not None and context.language == top
+            if agrees and top_prob >= self.context_min:
                 # Another turn is confidently in this language and fastText agrees.
                 return Detection(top, max(top_prob, min(context.score, 1.0)), "context")
         else:
-            top_prob, top = 0.0, None
+            top_prob, top, agrees = 0.0, None, False
         if self.lingua_min_letters and not _has_letters(text, self.lingua_min_letters):
             # One short word ("Telegram", "True."): no detector names its language reliably.
             return Detection(None, 0.0, "unknown")
-        return self._decide(text, self._fast_scores(self.fast.raw_kbest(text, self.k)), top_prob, top)
+        # fastText's (weak) answer agrees with the context: its own candidates (and the languages it
+        # cannot name) are enough to check it; the all-language shortlist is skipped.
+        probs = self._fast_scores(self.fast.raw_kbest(text, self.k))
+        return self._decide(text, probs, top_prob, top, shortlist=not agrees)
 
-    def _decide(self, text: str, probs: dict[str, float], top_prob: float, top: str | None) -> Detection:
+    def _decide(
+        self, text: str, probs: dict[str, float], top_prob: float, top: str | None, shortlist: bool = True
+    ) -> Detection:
         accurate = self.accurate
         known = accurate.languages
         candidates: set[str] = set()
@@ -584,7 +590,7 @@ class CascadeBackend(Backend):
         # lingua's trigrams over all its languages find what fastText misses on short text; on
         # longer text fastText's own candidates (and the languages it cannot name) suffice, and
         # the all-language pass would cost more than everything else (~0.3-1 ms a text).
-        short = len(text) < self.shortlist_chars
+        short = shortlist and len(text) < self.shortlist_chars
         quick = accurate.confidences(text, known, True) if short and top_prob < self.shortlist_below else []
         if (
             quick
