@@ -77,6 +77,9 @@ def main() -> int:
     )
     parser.add_argument("--lm-rows", type=int, default=5000, help="Alpaca rows for lm_score.")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--only", choices=("dedup", "lm"), help="Measure only semantic_dedup or only lm_score (and its baseline)."
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -101,13 +104,18 @@ def main() -> int:
             "proxy_steps": 100,
             "max_tokens": 512,
         }
-        run_child(folder, "warm_proxy", [lm], 1, "reference.jsonl")  # trains and caches the proxy; not timed
-        plan = [
-            ("baseline exact_dedup", [{"type": "exact_dedup"}], "dedup.jsonl", args.rows),
-            ("semantic_dedup MiniLM", [{"type": "semantic_dedup"}], "dedup.jsonl", args.rows),
-            ("baseline exact_dedup", [{"type": "exact_dedup"}], "score.jsonl", args.lm_rows),
-            ("lm_score proxy-tiny", [lm], "score.jsonl", args.lm_rows),
-        ]
+        plan = []
+        if args.only != "lm":
+            plan += [
+                ("baseline exact_dedup", [{"type": "exact_dedup"}], "dedup.jsonl", args.rows),
+                ("semantic_dedup MiniLM", [{"type": "semantic_dedup"}], "dedup.jsonl", args.rows),
+            ]
+        if args.only != "dedup":
+            run_child(folder, "warm_proxy", [lm], 1, "reference.jsonl")  # trains and caches the proxy; not timed
+            plan += [
+                ("baseline exact_dedup", [{"type": "exact_dedup"}], "score.jsonl", args.lm_rows),
+                ("lm_score proxy-tiny", [lm], "score.jsonl", args.lm_rows),
+            ]
         for label, stages, rows_file, count in plan:
             name = label.split()[0] + "_" + rows_file.split(".")[0]
             measured = run_child(folder, name, stages, args.workers, rows_file)
@@ -118,14 +126,20 @@ def main() -> int:
         f"\nmachine: {os.cpu_count()} cores, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}; "
         f"workers {args.workers}; CPU seconds include pool workers\n"
     )
-    print("| run | records | CPU s | records / CPU-s | records/s on 2 cores | wall s | peak MiB | removed |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    # Memory: the main process's peak RSS plus, with workers, the largest worker's times the worker
+    # count — an upper bound on what the run held at once.
+    print(
+        "| run | records | CPU s | records / CPU-s | records/s on 2 cores | wall s | "
+        "peak MiB main | peak MiB worker | bound MiB | removed |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         removed = sum(s["removed"] for s in r["stages"].values())
         rate = r["rows"] / r["cpu"]
         print(
             f"| {r['label']} | {r['rows']:,} | {r['cpu']:.1f} | {rate:,.0f} | {2 * rate:,.0f} | "
-            f"{r['wall']:.1f} | {r['peak_mib']:,.0f} | {removed:,} |"
+            f"{r['wall']:.1f} | {r['main_mib']:,.0f} | {r['worker_mib']:,.0f} | "
+            f"{r['main_mib'] + args.workers * r['worker_mib'] * (args.workers > 1):,.0f} | {removed:,} |"
         )
     return 0
 

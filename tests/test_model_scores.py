@@ -161,6 +161,48 @@ def test_lm_score_does_not_depend_on_batch_neighbours(tiny_lm: Path) -> None:
             assert alone.annotations.scores[name] == pytest.approx(value, abs=2e-5), name
 
 
+def test_lm_score_runs_identical_sequences_once_with_the_same_scores(tiny_lm: Path) -> None:
+    stage = stage_of({"type": "lm_score", "model": str(tiny_lm)})
+    rows: list[int] = []  # sequences the model was run on (a hook on the transformers model)
+    stage.scorer.model.register_forward_pre_hook(
+        lambda _m, args, kwargs: rows.append(len(kwargs["input_ids"])), with_kwargs=True
+    )
+    records = [
+        rec("Name a colour.", "Blue."),
+        rec("Name a colour.", "Blue.", 1),  # exact duplicate
+        rec("Pick a colour.", "Blue.", 2),  # same answer: one answer-only pass for all three
+        rec("Add 2 and 3.", "5", 3),
+    ]
+    stage.process(records)
+    assert sum(rows) == 3 + 2  # conditioned: 3 distinct conversations; answer alone: 2 distinct answers
+    first, duplicate, same_answer, _ = (r.annotations.scores for r in records)
+    assert duplicate == first
+    assert same_answer["ifd"] != first["ifd"]
+    alone = rec("Pick a colour.", "Blue.", 2)
+    stage.process([alone])
+    assert alone.annotations.scores == pytest.approx(same_answer, abs=2e-5)
+
+
+def test_lm_score_bf16_on_cpu_is_close_to_fp32(tiny_lm: Path) -> None:
+    records = {
+        p: [rec("Name a colour, please.", "Blue, or green."), rec("Add 2 and 3.", "5")]
+        for p in ("auto", "bf16")
+    }
+    dtypes = {}
+    for precision, batch in records.items():
+        stage = stage_of({"type": "lm_score", "model": str(tiny_lm), "precision": precision, "device": "cpu"})
+        # a hook that returns None leaves the output alone
+        stage.scorer.model.lm_head.register_forward_hook(
+            lambda _m, _i, out, p=precision: dtypes.setdefault(p, out.dtype) and None
+        )
+        stage.process(batch)
+    assert dtypes == {"auto": torch.float32, "bf16": torch.bfloat16}  # auto on CPU: the model's fp32
+    for exact, fast in zip(records["auto"], records["bf16"], strict=True):
+        assert fast.annotations.scores["answer_loss"] == pytest.approx(
+            exact.annotations.scores["answer_loss"], rel=2e-2
+        )
+
+
 def test_lm_score_threshold_drops_with_a_reason_and_tag_keeps(tiny_lm: Path) -> None:
     records = [rec(f"Question {i}?", "answer " * (i + 1), i) for i in range(6)]
     probe = stage_of({"type": "lm_score", "model": str(tiny_lm)})

@@ -25,6 +25,7 @@ import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -33,6 +34,9 @@ from curator.errors import CuratorError
 from curator.records import InstructionRecord, Message
 from curator.scoring.batching import length_batches
 from curator.scoring.models import autocast, cache_root, pick_device, require_torch, torch_threads
+
+if TYPE_CHECKING:
+    from curator.train.chat import Encoded
 
 METRICS = ("loss", "perplexity", "ifd", "unconditional_loss")
 
@@ -84,22 +88,33 @@ class LMScorer:
         return out
 
     def _mean_nll(self, conversations: list[list[Message]]) -> np.ndarray:
+        """Mean answer NLL per conversation; identical token sequences are run once (a dirty set's
+        exact duplicates, or IFD's answer-only passes of records with the same answer)."""
         torch, _ = require_torch()
-        encoded = [self.encoder.encode(messages, self.max_tokens) for messages in conversations]
-        result = np.full(len(encoded), np.nan)
-        usable = [i for i, e in enumerate(encoded) if e is not None]
-        lengths = [len(encoded[i]) for i in usable]  # type: ignore[arg-type]
+        result = np.full(len(conversations), np.nan)
+        first: dict[bytes, int] = {}  # token sequence -> index of its first occurrence
+        unique: list[Encoded] = []
+        where = np.full(len(conversations), -1, dtype=np.int64)  # conversation -> index in unique
+        for i, messages in enumerate(conversations):
+            encoded = self.encoder.encode(messages, self.max_tokens)
+            if encoded is None:
+                continue
+            key = encoded.input_ids.tobytes() + b"|" + encoded.targets.tobytes()
+            if key not in first:
+                first[key] = len(unique)
+                unique.append(encoded)
+            where[i] = first[key]
+        means = np.full(len(unique), np.nan)
         pad = self.encoder.pad_id
+        lengths = [len(e) for e in unique]
         with torch.inference_mode(), autocast(self.device, self.precision), torch_threads(self.threads):
             for batch in length_batches(lengths, self.batch_size, self.max_batch_tokens):
-                items = [encoded[usable[j]] for j in batch]
-                width = max(len(e) for e in items)  # type: ignore[arg-type]
-                ids = np.full((len(items), width), pad, dtype=np.int64)
-                targets = np.full((len(items), width), -100, dtype=np.int64)
-                for row, example in enumerate(items):
-                    n = len(example)  # type: ignore[arg-type]
-                    ids[row, :n] = example.input_ids  # type: ignore[union-attr]
-                    targets[row, :n] = example.targets  # type: ignore[union-attr]
+                width = max(lengths[j] for j in batch)
+                ids = np.full((len(batch), width), pad, dtype=np.int64)
+                targets = np.full((len(batch), width), -100, dtype=np.int64)
+                for row, j in enumerate(batch):
+                    ids[row, : lengths[j]] = unique[j].input_ids
+                    targets[row, : lengths[j]] = unique[j].targets
                 # Right padding under a causal mask: real tokens never attend to the pads after them,
                 # so no attention mask is needed and SDPA takes its fast causal path; pads are not scored.
                 logits = self.model(input_ids=torch.from_numpy(ids).to(self.device)).logits
@@ -108,9 +123,9 @@ class LMScorer:
                     logits.float().transpose(1, 2), targets_t, ignore_index=-100, reduction="none"
                 )
                 counted = (targets_t != -100).sum(1).clamp(min=1)
-                means = (nll.sum(1) / counted).double().cpu().numpy()
-                for row, j in enumerate(batch):
-                    result[usable[j]] = means[row]
+                means[batch] = (nll.sum(1) / counted).double().cpu().numpy()
+        scored = where >= 0
+        result[scored] = means[where[scored]]
         return result
 
 

@@ -110,13 +110,18 @@ def pick_device(name: str):
 
 
 def autocast(device, precision: str):
-    """bf16 autocast on a GPU that supports it (precision auto|bf16), else a no-op context."""
+    """bf16 autocast: on a GPU that supports it (precision auto|bf16), or on CPU when asked for
+    (precision bf16: matmuls in bf16, several times faster on CPUs with AVX512-BF16/AMX, scores
+    within ~1e-3 of fp32); else a no-op context (fp32, the model's own numbers)."""
     torch, _ = require_torch()
-    use = precision == "bf16" or (
-        precision == "auto" and device.type == "cuda" and torch.cuda.is_bf16_supported()
-    )
-    if use and device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
+    if device.type == "cpu":
+        use = precision == "bf16"
+    else:
+        use = precision == "bf16" or (
+            precision == "auto" and device.type == "cuda" and torch.cuda.is_bf16_supported()
+        )
+    if use and device.type in ("cpu", "cuda"):
+        return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
 
 
