@@ -78,7 +78,7 @@ def main() -> int:
     parser.add_argument("--lm-rows", type=int, default=5000, help="Alpaca rows for lm_score.")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument(
-        "--only", choices=("dedup", "lm"), help="Measure only semantic_dedup or only lm_score (and its baseline)."
+        "--only", choices=("dedup", "lm"), help="Measure only semantic_dedup or only lm_score (+ baseline)."
     )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -93,7 +93,7 @@ def main() -> int:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        os.environ["CURATOR_CACHE"] = str(folder / "cache")
+        os.environ.setdefault("CURATOR_CACHE", str(folder / "cache"))  # set it to keep the proxy
         (folder / "dedup.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[: args.rows]))
         (folder / "score.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[: args.lm_rows]))
         (folder / "reference.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[-2000:]))
@@ -111,16 +111,18 @@ def main() -> int:
                 ("semantic_dedup MiniLM", [{"type": "semantic_dedup"}], "dedup.jsonl", args.rows),
             ]
         if args.only != "dedup":
-            run_child(folder, "warm_proxy", [lm], 1, "reference.jsonl")  # trains and caches the proxy; not timed
+            run_child(folder, "warm_proxy", [lm], 1, "reference.jsonl")  # trains, caches the proxy; untimed
             plan += [
                 ("baseline exact_dedup", [{"type": "exact_dedup"}], "score.jsonl", args.lm_rows),
                 ("lm_score proxy-tiny", [lm], "score.jsonl", args.lm_rows),
+                ("lm_score proxy-tiny bf16", [{**lm, "precision": "bf16"}], "score.jsonl", args.lm_rows),
             ]
         for label, stages, rows_file, count in plan:
-            name = label.split()[0] + "_" + rows_file.split(".")[0]
+            name = "_".join([*label.split()[0:3:2], rows_file.split(".")[0]])
             measured = run_child(folder, name, stages, args.workers, rows_file)
-            measured.update(label=label, rows=count)
+            measured.update(label=label, rows=count, name=name)
             results.append(measured)
+        agreement = bf16_agreement(folder, [r["name"] for r in results if r["label"].startswith("lm_score")])
     load = os.getloadavg()
     print(
         f"\nmachine: {os.cpu_count()} cores, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}; "
@@ -141,7 +143,39 @@ def main() -> int:
             f"{r['wall']:.1f} | {r['main_mib']:,.0f} | {r['worker_mib']:,.0f} | "
             f"{r['main_mib'] + args.workers * r['worker_mib'] * (args.workers > 1):,.0f} | {removed:,} |"
         )
+    for line in agreement:
+        print(line)
     return 0
+
+
+def bf16_agreement(folder: Path, names: list[str]) -> list[str]:
+    """How far bf16 scores are from fp32 ones: max |difference| and Spearman rank correlation."""
+    if len(names) != 2:
+        return []
+    import numpy as np
+
+    def spearman(a: np.ndarray, b: np.ndarray) -> float:  # ranks' Pearson correlation (no ties here)
+        return float(np.corrcoef(a.argsort().argsort(), b.argsort().argsort())[0, 1])
+
+    def scores(name: str) -> dict[str, dict[str, float]]:
+        out = {}
+        for part in sorted((folder / f"run_{name}" / "data").glob("*.jsonl")):
+            for line in part.read_text(encoding="utf-8").splitlines():
+                row = json.loads(line)
+                out[row["id"]] = row["annotations"]["scores"]
+        return out
+
+    exact, fast = scores(names[0]), scores(names[1])
+    lines = ["", f"bf16 vs fp32 on the same {len(exact):,} records:"]
+    for metric in ("answer_loss", "ifd"):
+        ids = [i for i in exact if metric in exact[i] and metric in fast.get(i, {})]
+        a = np.array([exact[i][metric] for i in ids])
+        b = np.array([fast[i][metric] for i in ids])
+        lines.append(
+            f"- {metric}: max |Δ| {np.max(np.abs(a - b)):.4f} (mean value {a.mean():.3f}), "
+            f"Spearman ρ {spearman(a, b):.5f}"
+        )
+    return lines
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import random
 import statistics
 import sys
@@ -66,7 +67,7 @@ def main() -> int:
     from curator.train.runner import validate_run
     from curator.validation import ValidationConfig
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     folder = args.out
     folder.mkdir(parents=True, exist_ok=True)
     mix = build(args, folder)
@@ -149,6 +150,9 @@ def main() -> int:
             arm = "random30" if entry["name"].startswith("random30") else entry["name"]
             results[arm].append(entry["mean_bits_per_byte"])
             records[arm] = entry["records"]
+        # after each seed, so a run cut short still leaves what it measured
+        summary = {"mix": mix, "results": results, "records": records, "curated": curated}
+        (folder / "selection_value.json").write_text(json.dumps(summary, indent=2) + "\n")
 
     print("\n## The dirty mixture\n")
     print("| rows | kind |\n|---:|---|")
@@ -177,11 +181,9 @@ def main() -> int:
         )
     best = min(ARMS, key=lambda a: statistics.mean(results[a]))
     print(
-        f"\nlowest mean: {best}. curation {curation_seconds:.0f} s, "
-        f"total {time.perf_counter() - started:.0f} s"
-    )
-    (folder / "selection_value.json").write_text(
-        json.dumps({"mix": mix, "results": results, "records": records, "curated": curated}, indent=2) + "\n"
+        f"\nlowest mean: {best}. wall: curation {curation_seconds:.0f} s, total "
+        f"{time.perf_counter() - started:.0f} s; CPU: {time.process_time() - cpu_started:.0f} s; "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
     return 0
 
