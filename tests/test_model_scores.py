@@ -172,10 +172,14 @@ def test_lm_score_runs_identical_sequences_once_with_the_same_scores(tiny_lm: Pa
         rec("Name a colour.", "Blue.", 1),  # exact duplicate
         rec("Pick a colour.", "Blue.", 2),  # same answer: one answer-only pass for all three
         rec("Add 2 and 3.", "5", 3),
+        rec("", "5", 4),  # no prompt text: the conversation is its own answer-only form
     ]
     stage.process(records)
-    assert sum(rows) == 3 + 2  # conditioned: 3 distinct conversations; answer alone: 2 distinct answers
-    first, duplicate, same_answer, _ = (r.annotations.scores for r in records)
+    # conditioned: 3 distinct conversations + the prompt-less one; answer alone: 2 distinct answers,
+    # one of them the prompt-less conversation itself
+    assert sum(rows) == 4 + 1
+    first, duplicate, same_answer, _, no_prompt = (r.annotations.scores for r in records)
+    assert no_prompt["ifd"] == 1.0
     assert duplicate == first
     assert same_answer["ifd"] != first["ifd"]
     alone = rec("Pick a colour.", "Blue.", 2)

@@ -78,10 +78,16 @@ class LMScorer:
     def score(self, conversations: Sequence[Sequence[Message]], ifd: bool = True) -> dict[str, np.ndarray]:
         """Per conversation: loss, perplexity, and (with ``ifd``) unconditional_loss and ifd; NaN when
         the conversation has no assistant token within ``max_tokens``."""
-        loss = self._mean_nll([list(m) for m in conversations])
+        # Both passes in one call: they share length batches, and a conversation that is already
+        # its own answer-only form (no prompt text) is run once for both.
+        inputs = [list(m) for m in conversations]
+        if ifd:
+            inputs += [answer_only(m) for m in conversations]
+        nll = self._mean_nll(inputs)
+        loss = nll[: len(conversations)]
         out = {"loss": loss, "perplexity": np.exp(np.minimum(loss, 700.0))}
         if ifd:
-            alone = self._mean_nll([answer_only(m) for m in conversations])
+            alone = nll[len(conversations) :]
             out["unconditional_loss"] = alone
             with np.errstate(divide="ignore", invalid="ignore"):
                 out["ifd"] = np.where(alone > 0, loss / alone, np.nan)
