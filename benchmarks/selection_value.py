@@ -18,7 +18,8 @@
 No GPU was available to this benchmark's author; on a GPU, pass ``--model proxy-small`` (or
 bigger) and more ``--steps``.
 
-Usage: python benchmarks/selection_value.py [--clean 3000] [--steps 150] [--seeds 0 1 2] [--out DIR]
+Usage: python benchmarks/selection_value.py [--clean 3000] [--steps 150] [--seeds 0 1 2] [--jobs 1]
+       [--reuse] [--out DIR]
 Skips (exit 0) when ../shared/data is absent.
 """
 
@@ -29,7 +30,9 @@ import gzip
 import json
 import os
 import random
+import resource
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -55,8 +58,19 @@ def main() -> int:
     parser.add_argument("--fraction", type=float, default=0.3)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="Trainings run at once, each in its own process (same settings)."
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="Keep the curation run in --out if its recipe is unchanged."
+    )
+    parser.add_argument("--train", help=argparse.SUPPRESS)  # SEED:MIXTURE, in a child process
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "selection_value")
     args = parser.parse_args()
+    if args.train:
+        seed, mixture = args.train.split(":")
+        print(json.dumps(train_one(args, int(seed), mixture)))
+        return 0
     args.seed = 0
     args.max_generate = 0
     if not (SHARED / "alpaca_52k_en.json.gz").exists():
@@ -64,8 +78,6 @@ def main() -> int:
         return 0
     from curator.pipeline import run_recipe
     from curator.recipe import load_recipe
-    from curator.train.runner import validate_run
-    from curator.validation import ValidationConfig
 
     started, cpu_started = time.perf_counter(), time.process_time()
     folder = args.out
@@ -119,40 +131,31 @@ def main() -> int:
             "select": {"score": "answer_loss", "order": "lowest", "top_count": count},
         },
     ]
-    (folder / "recipe.yaml").write_text(yaml.safe_dump(recipe, sort_keys=False), encoding="utf-8")
+    text = yaml.safe_dump(recipe, sort_keys=False)
     run_dir = folder / "run"
-    manifest = run_recipe(load_recipe(folder / "recipe.yaml"), run_dir, overwrite=True).manifest
+    recipe_file = folder / "recipe.yaml"
+    if (
+        args.reuse
+        and (run_dir / "manifest.json").is_file()
+        and recipe_file.read_text(encoding="utf-8") == text
+    ):
+        manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+        print(f"reusing the curation run in {run_dir}")
+    else:
+        recipe_file.write_text(text, encoding="utf-8")
+        manifest = run_recipe(load_recipe(recipe_file), run_dir, overwrite=True).manifest
     assert manifest["counts"]["kept"] == curated
     curation_seconds = time.perf_counter() - started
 
-    results: dict[str, list[float]] = {arm: [] for arm in ARMS}
-    records: dict[str, int] = {}
-    for seed in args.seeds:
-        validation = ValidationConfig(
-            eval=[
-                {"path": "alpaca_heldout.jsonl", "name": "alpaca_heldout"},
-                {"path": "user_oriented.jsonl"},
-            ],
-            model=args.model,
-            steps=args.steps,
-            seq_len=args.seq_len,
-            batch_size=args.batch_size,
-            seed=seed,
-            eval_at_start=False,
-            max_generate=0,
-            baseline=False,
-            out=f"validation_s{seed}",
-            log_every=50,
-            mixtures=["all", f"random30_s{seed}", "ifd30", "semdedup_quality30"],
-        )
-        scorecard = validate_run(run_dir, validation, base_dir=folder, overwrite=True, on_log=print)
-        for entry in scorecard["entries"]:
-            arm = "random30" if entry["name"].startswith("random30") else entry["name"]
-            results[arm].append(entry["mean_bits_per_byte"])
-            records[arm] = entry["records"]
-        # after each seed, so a run cut short still leaves what it measured
-        summary = {"mix": mix, "results": results, "records": records, "curated": curated}
-        (folder / "selection_value.json").write_text(json.dumps(summary, indent=2) + "\n")
+    # Every (seed, arm) training is a child process with the same settings; --jobs of them at once.
+    jobs = [(seed, arm) for seed in args.seeds for arm in ARMS]
+    outcomes = run_children(args, jobs)
+    results: dict[str, list[float]] = {
+        arm: [outcomes[(seed, arm)]["bpb"] for seed in args.seeds] for arm in ARMS
+    }
+    records = {arm: outcomes[(args.seeds[0], arm)]["records"] for arm in ARMS}
+    summary = {"mix": mix, "results": results, "records": records, "curated": curated}
+    (folder / "selection_value.json").write_text(json.dumps(summary, indent=2) + "\n")
 
     print("\n## The dirty mixture\n")
     print("| rows | kind |\n|---:|---|")
@@ -182,10 +185,65 @@ def main() -> int:
     best = min(ARMS, key=lambda a: statistics.mean(results[a]))
     print(
         f"\nlowest mean: {best}. wall: curation {curation_seconds:.0f} s, total "
-        f"{time.perf_counter() - started:.0f} s; CPU: {time.process_time() - cpu_started:.0f} s; "
+        f"{time.perf_counter() - started:.0f} s; CPU (incl. children): {cpu_seconds(cpu_started):.0f} s; "
         f"load average {os.getloadavg()[0]:.1f}"
     )
     return 0
+
+
+def mixture_of(seed: int, arm: str) -> str:
+    return f"random30_s{seed}" if arm == "random30" else arm
+
+
+def train_one(args: argparse.Namespace, seed: int, arm: str) -> dict:
+    """One arm, one seed: the bundled runner's validation of that mixture; its mean held-out bpb."""
+    from curator.train.runner import validate_run
+    from curator.validation import ValidationConfig
+
+    validation = ValidationConfig(
+        eval=[{"path": "alpaca_heldout.jsonl", "name": "alpaca_heldout"}, {"path": "user_oriented.jsonl"}],
+        model=args.model,
+        steps=args.steps,
+        seq_len=args.seq_len,
+        batch_size=args.batch_size,
+        seed=seed,
+        eval_at_start=False,
+        max_generate=0,
+        baseline=False,
+        out=f"validation_s{seed}_{arm}",
+        log_every=50,
+        mixtures=[mixture_of(seed, arm)],
+    )
+    scorecard = validate_run(args.out / "run", validation, base_dir=args.out, overwrite=True)
+    (entry,) = scorecard["entries"]
+    return {"bpb": entry["mean_bits_per_byte"], "records": entry["records"]}
+
+
+def run_children(args: argparse.Namespace, jobs: list[tuple[int, str]]) -> dict[tuple[int, str], dict]:
+    """Run the trainings as child processes, ``args.jobs`` at a time (they inherit this process's nice)."""
+    argv = [a for a in sys.argv[1:] if a != "--reuse"]
+    pending, running, done = list(jobs), {}, {}
+    while pending or running:
+        while pending and len(running) < max(1, args.jobs):
+            seed, arm = pending.pop(0)
+            command = [sys.executable, __file__, *argv, "--train", f"{seed}:{arm}"]
+            running[(seed, arm)] = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        time.sleep(1)
+        for key, process in list(running.items()):
+            if process.poll() is None:
+                continue
+            output = process.stdout.read() if process.stdout else ""
+            del running[key]
+            if process.returncode != 0:
+                raise SystemExit(f"training {key} failed (exit {process.returncode})")
+            done[key] = json.loads(output.strip().splitlines()[-1])
+            print(f"seed {key[0]} {key[1]}: {done[key]['bpb']:.4f} bits/byte", flush=True)
+    return done
+
+
+def cpu_seconds(started: float) -> float:
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() - started + children.ru_utime + children.ru_stime
 
 
 if __name__ == "__main__":
