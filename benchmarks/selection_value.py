@@ -64,6 +64,12 @@ def main() -> int:
     parser.add_argument(
         "--reuse", action="store_true", help="Keep the curation run in --out if its recipe is unchanged."
     )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads per training (1: no spinning on a busy machine).",
+    )
     parser.add_argument("--train", help=argparse.SUPPRESS)  # SEED:MIXTURE, in a child process
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "selection_value")
     args = parser.parse_args()
@@ -206,6 +212,7 @@ def train_one(args: argparse.Namespace, seed: int, arm: str) -> dict:
         steps=args.steps,
         seq_len=args.seq_len,
         batch_size=args.batch_size,
+        threads=args.threads,
         seed=seed,
         eval_at_start=False,
         max_generate=0,
