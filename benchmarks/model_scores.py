@@ -80,6 +80,9 @@ def main() -> int:
     parser.add_argument(
         "--only", choices=("dedup", "lm"), help="Measure only semantic_dedup or only lm_score (+ baseline)."
     )
+    parser.add_argument(
+        "--lm-model", type=Path, help="Score with this trained model folder instead of training proxy-tiny."
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -110,8 +113,11 @@ def main() -> int:
                 ("baseline exact_dedup", [{"type": "exact_dedup"}], "dedup.jsonl", args.rows),
                 ("semantic_dedup MiniLM", [{"type": "semantic_dedup"}], "dedup.jsonl", args.rows),
             ]
-        if args.only != "dedup":
+        if args.lm_model:  # e.g. a proxy-tiny folder from $CURATOR_CACHE/proxies/*/model
+            lm = {"type": "lm_score", "model": str(args.lm_model.resolve()), "max_tokens": 512}
+        if args.only != "dedup" and not args.lm_model:
             run_child(folder, "warm_proxy", [lm], 1, "reference.jsonl")  # trains, caches the proxy; untimed
+        if args.only != "dedup":
             plan += [
                 ("baseline exact_dedup", [{"type": "exact_dedup"}], "score.jsonl", args.lm_rows),
                 ("lm_score proxy-tiny", [lm], "score.jsonl", args.lm_rows),
