@@ -43,9 +43,16 @@ def child(recipe: str, out: str) -> None:
     cpu = time.process_time() - cpu
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu += children.ru_utime + children.ru_stime  # pool workers, if any
-    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, children.ru_maxrss) / 1024
+    main_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    worker_peak = children.ru_maxrss / 1024  # the largest pool worker (0 with workers: 1)
     stages = {s["name"]: {"removed": s["removed"], "kept": s["kept"]} for s in manifest["stages"]}
-    print(json.dumps({"cpu": cpu, "wall": time.perf_counter() - wall, "peak_mib": peak, "stages": stages}))
+    measured = {
+        "cpu": cpu,
+        "wall": time.perf_counter() - wall,
+        "main_mib": main_peak,
+        "worker_mib": worker_peak,
+    }
+    print(json.dumps({**measured, "stages": stages}))
 
 
 def run_child(folder: Path, name: str, stages: list[dict], workers: int, rows_file: str) -> dict:
