@@ -53,6 +53,9 @@ def main() -> int:
     parser.add_argument("--reference", type=int, default=1000, help="Alpaca rows the scoring proxy learns.")
     parser.add_argument("--model", default="proxy-tiny")
     parser.add_argument("--steps", type=int, default=150)
+    parser.add_argument(
+        "--score-steps", type=int, help="Training steps of the scoring proxy (default: --steps)."
+    )
     parser.add_argument("--seq-len", type=int, default=512)
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--fraction", type=float, default=0.3)
@@ -122,7 +125,7 @@ def main() -> int:
             "type": "lm_score",
             "model": args.model,
             "reference": "reference.jsonl",
-            "proxy_steps": args.steps,
+            "proxy_steps": args.score_steps or args.steps,
             "max_tokens": args.seq_len,
         },
         {"type": "semantic_dedup", "action": "tag"},
