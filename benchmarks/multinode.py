@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -32,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -165,6 +167,19 @@ class Cluster:
         return len(processes), len(alive), len(left)
 
 
+class _Traffic(logging.Handler):
+    """Counts the S3 server's requests on the Ray run's work prefix, by method and folder."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests: Counter[tuple[str, str]] = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        match = re.search(r'"(GET|PUT) /runs/ray/_work/([^/ ?]+)/', record.getMessage())
+        if match:
+            self.requests[(match.group(1), match.group(2))] += 1
+
+
 def curator(*args: str, env: dict[str, str], cwd: Path) -> tuple[float, float]:
     """Run the CLI; (wall s, CPU s of it and its children)."""
     started = time.perf_counter()
@@ -187,7 +202,11 @@ def main() -> int:
     import s3fs
     from moto.server import ThreadedMotoServer
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the S3 server's request log
+    traffic = _Traffic()  # the S3 server's request log, counted instead of printed
+    log = logging.getLogger("werkzeug")
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    log.addHandler(traffic)
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -240,24 +259,25 @@ def main() -> int:
             print(f"| s3://runs/{name} | {m['run']['engine']} | {wall:.1f} | {cpu:.1f} "
                   f"| {m['counts']['input_rows']:,} | {m['counts']['kept']:,} | {stages} |")
         print(f"reduced in workers: {manifests['ray']['run'].get('reduced_in_workers')}")
-        print("| node | inputs fetched | work files downloaded (signatures / reduce parts / decisions) |")
-        print("|---|---:|---|")
+        print("| node | inputs fetched | work files left on its disk after the run |")
+        print("|---|---:|---:|")
         busy = 0
         for name in ("head", "node_a", "node_b", "driver"):
             fetched = sum(1 for p in (caches[name] / "remote").rglob("*") if p.is_file())
-            counts = {kind: 0 for kind in ("signatures", "reduce", "decisions")}
-            for p in (caches[name] / "work").rglob("*"):
-                parts = p.relative_to(caches[name] / "work").parts
-                if p.is_file() and len(parts) > 3 and parts[2] == "in" and parts[3] in counts:
-                    counts[parts[3]] += 1
+            left_files = sum(1 for p in (caches[name] / "work").rglob("*") if p.is_file())
             busy += name.startswith("node") and fetched > 0
-            kinds = " / ".join(str(n) for n in counts.values())
-            print(f"| {name} | {fetched} | {kinds} |")
+            print(f"| {name} | {fetched} | {left_files} |")
+        print("| S3 requests on the work prefix (_work/) | PUT | GET |")
+        print("|---|---:|---:|")
+        for folder in sorted({folder for _, folder in traffic.requests}):
+            put, get = traffic.requests[("PUT", folder)], traffic.requests[("GET", folder)]
+            print(f"| {folder}/ | {put} | {get} |")
         print(f"work prefix left on the bucket: {fs.exists('runs/ray/_work')}")
         print(f"published files: {len(files['ray'])}; byte-identical to the local engine "
               f"(manifest aside): {same}")
-        ok = same and busy == 2 and removed["exact_dedup"] > 0 and removed["minhash_dedup"] > 0 \
-            and removed["decontaminate"] > 0 and not fs.exists("runs/ray/_work")
+        exchanged = traffic.requests[("GET", "signatures")] > 0 and traffic.requests[("PUT", "decisions")] > 0
+        removed_all = all(removed[name] > 0 for name in ("exact_dedup", "minhash_dedup", "decontaminate"))
+        ok = exchanged and same and busy == 2 and removed_all and not fs.exists("runs/ray/_work")
     finally:
         started_processes, killed, left = cluster.stop()
         server.stop()

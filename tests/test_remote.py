@@ -167,8 +167,12 @@ def test_ray_work_files_go_through_the_bucket_not_a_shared_folder(s3, tmp_path: 
     work = staging_dir("s3://runs/ray5") / "_work"
     seen: set[str] = set()  # the driver's work folders, looked at whenever a shard report arrives
 
+    downloaded: set[str] = set()  # what the workers had downloaded from the bucket, meanwhile
+
     def look(_pass: int, _report: object) -> None:
         seen.update(p.relative_to(work).parts[0] for p in work.rglob("*") if p.is_file())
+        fetched = (worker_cache / "work").rglob("in/*/*")
+        downloaded.update(p.relative_to(worker_cache).parts[4] for p in fetched)
 
     try:
         result = run_recipe_to(
@@ -187,8 +191,8 @@ def test_ray_work_files_go_through_the_bucket_not_a_shared_folder(s3, tmp_path: 
     # The workers' own disks: inputs fetched, signatures and decisions downloaded from the bucket.
     fetched = {p.name for p in (worker_cache / "remote").rglob("*") if p.is_file()}
     assert {"alpaca.json", "dolly.jsonl", "user_oriented.jsonl"} <= fetched
-    downloaded = {p.relative_to(worker_cache).parts[4] for p in (worker_cache / "work").rglob("in/*/*")}
     assert {"signatures", "reduce", "decisions"} <= downloaded
+    assert not [p for p in (worker_cache / "work").rglob("*") if p.is_file()]  # each node cleaned up
     # The driver's folder held only its markers while the workers ran; the work prefix is gone.
     assert "done" in seen and not seen & {"signatures", "pass0", "pass1", "reduce", "decisions", "kept"}
     assert not fs.exists("runs/ray5/_work")
