@@ -266,8 +266,10 @@ def reduce_on_ray(
     task; the driver passes only paths and offsets. With ``remote``, the paths are names inside
     the bucket's work prefix: each task downloads its inputs and uploads what it writes.
     Returns the number of clustered records."""
-    run_part = ray.remote(num_cpus=1, max_retries=0)(_run_part)
-    merge = ray.remote(num_cpus=1, max_retries=0)(_merge)
+    # A part or the merge writes whole files from its inputs: rerunning one (Ray retries a task
+    # its memory monitor killed) gives the same files.
+    run_part = ray.remote(num_cpus=1, max_retries=3)(_run_part)
+    merge = ray.remote(num_cpus=1, max_retries=3)(_merge)
     for phase in range(plan.phases):  # a phase reads the previous phase's parts
         ray.get(
             [run_part.remote(plan, phase, p, parts, paths, offsets, scratch, remote) for p in range(parts)]
@@ -327,10 +329,13 @@ def _clean_nodes(ray: Any, remote: RemoteWork) -> None:
     alone are 321 B per row): one zero-CPU task pinned to each node."""
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-    clean = ray.remote(num_cpus=0, max_retries=0)(_remove_local)
+    clean = ray.remote(num_cpus=0, max_retries=3)(_remove_local)
     nodes = [node["NodeID"] for node in ray.nodes() if node.get("Alive")]
     pinned = [NodeAffinitySchedulingStrategy(node, soft=False) for node in nodes]
-    ray.get([clean.options(scheduling_strategy=strategy).remote(remote) for strategy in pinned])
+    try:
+        ray.get([clean.options(scheduling_strategy=strategy).remote(remote) for strategy in pinned])
+    except ray.exceptions.RayError as exc:  # the run is complete: a copy left on a disk loses nothing
+        logging.getLogger(__name__).warning("some nodes kept their copy of the work files: %s", exc)
 
 
 def _remove_local(remote: RemoteWork) -> None:
