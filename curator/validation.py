@@ -16,7 +16,7 @@ from curator.formats.spec import DataFiles
 PRESET_NAMES: tuple[str, ...] = ("proxy-tiny", "proxy-small", "proxy-125m")
 # On a CPU a step's peak memory is its activations: proxy-small holds ≈ 250 MiB per 512-token row
 # in a backward pass, so the default batch of 8 in one pass peaks near 3 GiB; two rows at a time
-# keep it near 1.4 GiB at no measurable cost in tokens/s (benchmarks/train_memory.py).
+# keep it near 1.7 GiB (benchmarks/train_memory.py); tokens/s of the two: benchmarks/train_throughput.py.
 CPU_FORWARD_ROWS = 2
 
 
