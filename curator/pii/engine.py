@@ -32,7 +32,10 @@ from curator.pii.windows import Ent, Ents
 for _name in ("presidio-analyzer", "presidio-anonymizer"):
     logging.getLogger(_name).setLevel(logging.CRITICAL)
 
-import_presidio()  # before anything imports presidio_analyzer (see _presidio.py)
+# Presidio (and spaCy under it) is imported on first use, not here: this module is imported with
+# the stage registry, and paying ~1.6 CPU-s on every command and run without a pii stage is waste.
+# Every path to presidio_analyzer goes through load() or presidio_entity_names(), which call
+# import_presidio() first (it hides transformers during that import; see _presidio.py).
 
 PATTERN_LANGUAGE = "en"  # the registry language pattern-only texts are analysed under
 _NO_NAMES_INSIDE = frozenset({"STREET_ADDRESS", "EMAIL_ADDRESS", "URL_CREDENTIALS"})
@@ -389,6 +392,7 @@ class PIIEngine:
     def load(self) -> PIIEngine:
         if self._recognizers_by_language:
             return self
+        import_presidio()
         from curator.pii.allow import AllowPolicy
         from curator.pii.context import WindowContextEnhancer
         from curator.pii.models import load_ner_pipeline
@@ -632,6 +636,7 @@ def _largest_free_piece(span: Span, clashes: list[Span], text: str) -> Span | No
 
 def presidio_entity_names() -> frozenset[str]:
     """Entity types Presidio's predefined recognizers find (for validating a recipe's `entities`)."""
+    import_presidio()
     from curator.pii.recognizers import presidio_entity_classes
 
     return frozenset(presidio_entity_classes())
