@@ -41,20 +41,10 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-ALPACA = ROOT.parent / "shared" / "data" / "instructions" / "alpaca_52k_en.json.gz"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scale import ALPACA, perturb  # the same real-derived rows as scale.py
+
 SHARD = 10_000
-
-
-def _perturb(text: str, rng: random.Random) -> str:
-    words = text.split(" ")
-    kind = rng.randrange(3)
-    if kind == 0 and len(words) > 3:
-        words[rng.randrange(len(words))] = rng.choice(["really", "quite", "the", "very"])
-        return " ".join(words)
-    if kind == 1:
-        return text.upper() if rng.random() < 0.5 else text.lower()
-    return text.replace(".", "!").replace(",", "")
 
 
 def build_pool(pool: int, folder: Path) -> None:
@@ -78,7 +68,7 @@ def build_pool(pool: int, folder: Path) -> None:
             if index >= len(rows):
                 choice = rng.randrange(3)
                 if choice == 1:
-                    output = _perturb(output, rng)
+                    output = perturb(output, rng)
                 elif choice == 2:
                     prompt = f"{prompt} (case {index})"
             batch.append(
