@@ -190,6 +190,8 @@ def test_validation_ranks_two_mixtures_against_the_uncurated_baseline(tmp_path: 
     result = invoke("validate-mixtures", run, "--overwrite", "--log-every", "1", "--threads", "1")
     assert result.exit_code == 0, result.output
     assert "| rank | mixture |" in result.stdout
+    # Mixtures are streamed: the progress line must not claim they hold 0 records.
+    assert "training on short (streamed)" in result.output and "(0 records)" not in result.output
     out = run / "validation"
     scorecard = json.loads((out / "scorecard.json").read_text())
     entries = scorecard["entries"]

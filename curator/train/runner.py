@@ -339,7 +339,9 @@ def validate_run(
     config = validation.train_config()
     results = []
     for index, record_set in enumerate(sets, 1):
-        log(f"[{index}/{len(sets)}] training on {record_set.name} ({len(record_set.records):,} records)")
+        # A streamed mixture holds no records until it is read: its size is known after the first pass.
+        size = "streamed" if record_set.streamed else f"{len(record_set.records):,} records"
+        log(f"[{index}/{len(sets)}] training on {record_set.name} ({size})")
         metrics = train_records(record_set, eval_sets, config, out_dir / record_set.name, on_log=log)
         results.append(metrics)
     scorecard = build_scorecard(
