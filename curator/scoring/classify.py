@@ -24,6 +24,7 @@ import numpy as np
 from curator.errors import CuratorError
 from curator.scoring.batching import length_batches
 from curator.scoring.models import autocast, pick_device, require_torch, resolve_model, torch_threads
+from curator.train.models import quiet_progress
 
 
 @dataclass(slots=True)
@@ -49,10 +50,11 @@ class ClassifierScorer:
         _, transformers = require_torch()
         self.threads = threads
         source = resolve_model(model, base_dir)
-        self.tokenizer = transformers.AutoTokenizer.from_pretrained(source, local_files_only=True)
-        self.model = transformers.AutoModelForSequenceClassification.from_pretrained(
-            source, local_files_only=True
-        )
+        with quiet_progress():  # no "Loading weights" bar inside the run's log
+            self.tokenizer = transformers.AutoTokenizer.from_pretrained(source, local_files_only=True)
+            self.model = transformers.AutoModelForSequenceClassification.from_pretrained(
+                source, local_files_only=True
+            )
         self.device = pick_device(device)
         self.precision = precision
         self.model.to(self.device).eval()
