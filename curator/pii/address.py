@@ -18,6 +18,8 @@ each language (the USPS suffix list for English), not anything learnt from a tes
 
 from __future__ import annotations
 
+import re as sre  # the standard library's engine: scans a list of literal words faster than ``regex``
+
 import regex as re
 
 from curator.pii.words import has_context, words_before
@@ -115,12 +117,25 @@ _SEPARATE_WORD = (
     "puiestee|tänav|iela|gatvė|prospektas"
 )
 
-_CORES: list[tuple[re.Pattern, float]] = [
+_PO_BOX = re.compile(
+    r"\b(?i:P\.?\s?O\.?\s?Box|Post\s+Office\s+Box|Postfach|Apartado(?:\s+de\s+correos)?|"
+    r"Bo[iî]te\s+postale|Caixa\s+Postal|Casilla)\s+\d{1,6}\b"
+)
+# Each core with what every match of it contains (None: nothing cheaper to look for): a text
+# without that part cannot hold the core, and the full pattern is not run on it. Each "needs" is a
+# contiguous piece of its pattern (a house number starts with a digit and ends with a digit or a
+# letter after one), searched backwards ("(?r)") where that fails faster, or a list of literal
+# words for the standard library's engine; so skipping never changes what is found.
+_CORES: list[tuple[re.Pattern, float, re.Pattern | sre.Pattern | None]] = [
     # 2450 Crown St · 52 Huntly Street · 1600 Pennsylvania Ave NW
-    (re.compile(rf"\b{_HOUSE},?\s+{_NAME_SEQ}\s+(?i:{_EN_STRONG})\b\.?{_DIRECTION}"), 0.7),
-    (re.compile(rf"\b{_HOUSE},?\s+{_NAME_SEQ}\s+(?i:{_EN_WEAK})\b{_DIRECTION}"), 0.55),
+    (re.compile(rf"\b{_HOUSE},?\s+{_NAME_SEQ}\s+(?i:{_EN_STRONG})\b\.?{_DIRECTION}"), 0.7, None),
+    (re.compile(rf"\b{_HOUSE},?\s+{_NAME_SEQ}\s+(?i:{_EN_WEAK})\b{_DIRECTION}"), 0.55, None),
     # Hoge Wei 32 St. (a house number, then the street type)
-    (re.compile(rf"\b{_NAME_SEQ}\s+{_HOUSE}\s+(?:St|Street|Ave|Avenue|Rd|Road)\b\.?"), 0.6),
+    (
+        re.compile(rf"\b{_NAME_SEQ}\s+{_HOUSE}\s+(?:St|Street|Ave|Avenue|Rd|Road)\b\.?"),
+        0.6,
+        re.compile(r"\d[A-Za-z]?\s+(?:St|Street|Ave|Avenue|Rd|Road)\b"),
+    ),
     # Rue de Piétrain 371 · Avenue d'Ouchy 109 · ul. Więckowskiego Stefana 28
     (
         re.compile(
@@ -128,12 +143,18 @@ _CORES: list[tuple[re.Pattern, float]] = [
             rf"\s+(?:(?:{_CONNECTOR}|d')\s*)?{_NAME_SEQ}\s+{_HOUSE}\b"
         ),
         0.65,
+        sre.compile(rf"{_PREFIX_TITLE}|ul\.|al\.|pl\.|os\.|C/|plac|ulica|aleja|osiedle|trg|ulice"),
     ),
-    (re.compile(rf"\b(?:{_PREFIX_FOREIGN})\s+(?:\p{{L}}[\p{{L}}'’\-]*\.?\s+){{1,5}}?{_HOUSE}\b"), 0.6),
+    (
+        re.compile(rf"\b(?:{_PREFIX_FOREIGN})\s+(?:\p{{L}}[\p{{L}}'’\-]*\.?\s+){{1,5}}?{_HOUSE}\b"),
+        0.6,
+        sre.compile(_PREFIX_FOREIGN),
+    ),
     # 33 avenue de Provence · 12, rue de la Paix
     (
         re.compile(rf"\b{_HOUSE},?\s+(?i:{_PREFIX})\.?\s+(?:(?:{_CONNECTOR}|d')\s*)?{_NAME_SEQ}"),
         0.65,
+        None,
     ),
     # 770 rue des lieutemants Thomazo · 12 calle de la paz: a foreign street type after the house
     # number may be followed by lower-case words, up to the end of the line, a comma or a number
@@ -143,25 +164,33 @@ _CORES: list[tuple[re.Pattern, float]] = [
             r"(?=[ \t]*(?:[,\n]|\d|$))"
         ),
         0.6,
+        None,
     ),
     # Ringvej 144 · Nybyvägen 65 · Kaarikatu 32 · Karl-Marx-Straße 12 · hegyalja út 98
-    (re.compile(rf"\b[\p{{L}}'\-]{{2,}}(?i:{_COMPOUND})\s+{_HOUSE}\b"), 0.65),
-    (re.compile(rf"\b\p{{L}}[\p{{L}}'\-]+\s+{_COMPOUND_WORD}\s+{_HOUSE}\b", re.IGNORECASE), 0.65),
-    (re.compile(rf"\b\p{{Lu}}[\p{{L}}'\-]{{2,}}\s(?i:{_SEPARATE_WORD})\s+{_HOUSE}\b"), 0.65),
-    # P.O. Box 287 · Postfach 1234 · Apartado 55
     (
-        re.compile(
-            r"\b(?i:P\.?\s?O\.?\s?Box|Post\s+Office\s+Box|Postfach|Apartado(?:\s+de\s+correos)?|"
-            r"Bo[iî]te\s+postale|Caixa\s+Postal|Casilla)\s+\d{1,6}\b"
-        ),
-        0.7,
+        re.compile(rf"\b[\p{{L}}'\-]{{2,}}(?i:{_COMPOUND})\s+{_HOUSE}\b"),
+        0.65,
+        re.compile(rf"(?r)(?i:{_COMPOUND})\s+\d"),
     ),
+    (
+        re.compile(rf"\b\p{{L}}[\p{{L}}'\-]+\s+{_COMPOUND_WORD}\s+{_HOUSE}\b", re.IGNORECASE),
+        0.65,
+        re.compile(rf"(?r)\s+{_COMPOUND_WORD}\s+\d", re.IGNORECASE),
+    ),
+    (
+        re.compile(rf"\b\p{{Lu}}[\p{{L}}'\-]{{2,}}\s(?i:{_SEPARATE_WORD})\s+{_HOUSE}\b"),
+        0.65,
+        re.compile(rf"(?r)\s(?i:{_SEPARATE_WORD})\s+\d"),
+    ),
+    # P.O. Box 287 · Postfach 1234 · Apartado 55
+    (_PO_BOX, 0.7, re.compile(_PO_BOX.pattern, _PO_BOX.flags | re.REVERSE)),
     # PSC 2581, Box 0041 APO AP 32376 · Unit 5146 Box 1772 DPO AE 91410
     (
         re.compile(
             r"\b(?i:PSC|Unit|CMR)\s+\d{3,5},?\s+(?i:Box)\s+\d{3,5}[\s,]+(?i:APO|FPO|DPO)\s+(?i:AA|AE|AP)\s+\d{5}"
         ),
         0.85,
+        None,
     ),
     # USS Mahler FPO AA 70489
     (
@@ -170,6 +199,7 @@ _CORES: list[tuple[re.Pattern, float]] = [
             r"(?i:AA|AE|AP)\s+\d{5}"
         ),
         0.85,
+        None,
     ),
 ]
 
@@ -275,14 +305,27 @@ def _upper_one(match) -> str:
     return upper if len(upper) == 1 else match.group()  # "ß" → "SS" would move the offsets
 
 
+# Every core, cued or weak core and block street holds a house or box number: a digit of ``regex``.
+_DIGIT = re.compile(r"\d")
+_ASCII_UPPER = sre.compile(r"[A-Z]")
+
+
+def _has_upper(text: str) -> bool:
+    if text.isascii():  # the common case, without a Python-level loop over every character
+        return _ASCII_UPPER.search(text) is not None
+    return any(c.isupper() for c in text)
+
+
 def find_addresses(text: str) -> list[tuple[int, int, float]]:
     """(start, end, score) of every street address in ``text``."""
-    if not any(c.isdigit() for c in text):
+    if _DIGIT.search(text) is None:
         return []
-    if not any(c.isupper() for c in text):
+    if not _has_upper(text):
         text = _capitalised(text)  # same length: the offsets hold for the original
     spans: list[list] = []  # [start, end, score, weak]
-    for pattern, score in _CORES:
+    for pattern, score, needs in _CORES:
+        if needs is not None and needs.search(text) is None:
+            continue
         for match in pattern.finditer(text):
             spans.append([match.start(), match.end(), score, False])
     for position in _iter_cues(text):

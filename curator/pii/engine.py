@@ -22,6 +22,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import regex
+
 from curator.pii import codeblocks
 from curator.pii._presidio import import_presidio
 from curator.pii.entities import CODE_ENTITIES, DEFAULT_ENTITIES, NLP_ENTITIES, OWN_PATTERN_ENTITIES, priority
@@ -72,17 +74,43 @@ class EngineSettings:
     nlp_batch_size: int = 256
 
 
+# Pieces every match of a recognizer holds (checked against each pattern; see _triggers).
+_ASCII_DIGIT = re.compile(r"[0-9]")
+# US_SSN: Presidio's five patterns each begin with three digits, then two more (a separator between
+# or not): ddddd-dddd, ddd-dddddd, ddd-dd-dddd, ddddddddd, ddd[- .]dd[- .]dddd.
+_SSN_HINT = re.compile(r"[0-9]{3}[- .]?[0-9]{2}")
+# IBAN_CODE: two letters (any case: Presidio's runs case-insensitively), then two digits; searched
+# backwards with ``regex`` (the engine of our loose-IBAN pattern), which fails fastest here.
+_IBAN_HINT = regex.compile(r"(?r)[^\W\d_]{2}\d{2}")
+# IP_ADDRESS: a dotted quad of 1–3 digit parts, or an IPv6 colon (after a hex digit, or doubled).
+_IP_HINT = re.compile(r"[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]|[0-9A-Fa-f]:|::")
+
+
+def _has_digit(text: str) -> bool:
+    if text.isascii():  # the common case, without a Python-level loop over every character
+        return _ASCII_DIGIT.search(text) is not None
+    return any(c.isdigit() for c in text)
+
+
 def _triggers(text: str) -> set[str]:
-    """Entity types whose recognizers could possibly match ``text`` (a cheap pre-filter)."""
+    """Entity types whose recognizers could possibly match ``text`` (a cheap pre-filter).
+
+    Each test is a piece every match of that type's recognizers contains, so a type left out here
+    could not have been found; the full patterns (Presidio's above all, with their per-call
+    overhead) then run on few texts.
+    """
     found: set[str] = set()
-    has_digit = any(c.isdigit() for c in text)
     if "@" in text:
         found.add("EMAIL_ADDRESS")
     if "://" in text or "=" in text:
         found.add("URL_CREDENTIALS")
-    if has_digit:
-        found.update(("PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "STREET_ADDRESS"))
-        if "." in text or ":" in text:
+    if _has_digit(text):
+        found.update(("PHONE_NUMBER", "CREDIT_CARD", "STREET_ADDRESS"))
+        if _SSN_HINT.search(text):
+            found.add("US_SSN")
+        if _IBAN_HINT.search(text):
+            found.add("IBAN_CODE")
+        if ("." in text or ":" in text) and _IP_HINT.search(text):
             found.add("IP_ADDRESS")
     return found
 
@@ -432,7 +460,12 @@ class PIIEngine:
         unique: dict[tuple[str, str | None], int] = {}
         order = [unique.setdefault((t, lang), len(unique)) for t, lang in zip(texts, languages, strict=True)]
         results = self._analyze_unique([t for t, _ in unique], [lang for _, lang in unique])
-        return [results[i] if n == i else _copy(results[i]) for n, i in enumerate(order)]
+        seen: set[int] = set()
+        shared = []
+        for i in order:  # a repeat gets a copy of the first one's result
+            shared.append(_copy(results[i]) if i in seen else results[i])
+            seen.add(i)
+        return shared
 
     def _analyze_unique(self, texts: list[str], languages: list[str | None]) -> list[TextResult]:
         """Patterns first, then the NER model on windows around candidate names, then the rest."""
