@@ -95,3 +95,22 @@ def test_addresses_in_lower_and_upper_case_are_still_found():
         assert address.find_addresses(text.lower()) == [
             (s, e, score) for s, e, score in address.find_addresses(address._capitalised(text.lower()))
         ]
+
+
+def test_a_patterns_only_engine_never_imports_torch():
+    """Presidio imports spaCy, whose thinc imports torch (1-2 CPU-s) when it is installed: a
+    structured-only engine hides it, still finds what it should, and leaves torch importable."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from curator.pii.engine import EngineSettings, PIIEngine\n"
+        "engine = PIIEngine(EngineSettings(structured_only=True)).load()\n"
+        "(found,) = engine.analyze(['mail a@b.com or call +41 69 979 80 58, 12 Main Street'])\n"
+        "print(sorted(s.type for s in found.spans), 'torch' in sys.modules)\n"
+        "import torch\n"
+        "print(float(torch.ones(2).sum()))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert out.split("\n")[:2] == ["['EMAIL_ADDRESS', 'PHONE_NUMBER', 'STREET_ADDRESS'] False", "2.0"]

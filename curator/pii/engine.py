@@ -420,7 +420,7 @@ class PIIEngine:
     def load(self) -> PIIEngine:
         if self._recognizers_by_language:
             return self
-        import_presidio()
+        import_presidio(without_torch=not (self.nlp_entities and self.models))
         from curator.pii.allow import AllowPolicy
         from curator.pii.context import WindowContextEnhancer
         from curator.pii.models import load_ner_pipeline
