@@ -97,20 +97,27 @@ def test_addresses_in_lower_and_upper_case_are_still_found():
         ]
 
 
-def test_a_patterns_only_engine_never_imports_torch():
-    """Presidio imports spaCy, whose thinc imports torch (1-2 CPU-s) when it is installed: a
-    structured-only engine hides it, still finds what it should, and leaves torch importable."""
+def test_engines_without_a_torch_model_never_import_torch():
+    """Presidio imports spaCy, whose thinc imports torch (1-2 CPU-s) when it is installed: an
+    engine with patterns only, or with a CNN spaCy pipeline, hides it, still finds what it should
+    (names included), and leaves torch importable for whatever else the process runs."""
     import subprocess
     import sys
 
+    from curator.pii.models import find_model, needs_torch
+
+    assert not needs_torch("en_core_web_sm") and not needs_torch("de_core_news_lg")
+    assert needs_torch("en_core_web_trf") and needs_torch("./my_model")
+    ner = find_model("en_core_web_sm") is not None
     script = (
         "import sys\n"
         "from curator.pii.engine import EngineSettings, PIIEngine\n"
-        "engine = PIIEngine(EngineSettings(structured_only=True)).load()\n"
-        "(found,) = engine.analyze(['mail a@b.com or call +41 69 979 80 58, 12 Main Street'])\n"
+        f"engine = PIIEngine(EngineSettings(structured_only={not ner})).load()\n"
+        "(found,) = engine.analyze(['Ann Smith: mail a@b.com or call +41 69 979 80 58, 12 Main Street'])\n"
         "print(sorted(s.type for s in found.spans), 'torch' in sys.modules)\n"
         "import torch\n"
         "print(float(torch.ones(2).sum()))\n"
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
-    assert out.split("\n")[:2] == ["['EMAIL_ADDRESS', 'PHONE_NUMBER', 'STREET_ADDRESS'] False", "2.0"]
+    types = ["EMAIL_ADDRESS", *(["PERSON"] if ner else []), "PHONE_NUMBER", "STREET_ADDRESS"]
+    assert out.split("\n")[:2] == [f"{types} False", "2.0"]

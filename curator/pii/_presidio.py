@@ -8,10 +8,10 @@ is lifted right after, so anything else that imports ``transformers`` later gets
 
 Presidio also imports spaCy, whose ``thinc`` imports ``torch`` when it is installed (1.2–2 CPU-s).
 An engine that loads no spaCy model (pattern recognizers only: ``structured_only``, the audit's
-default) asks for ``without_torch``: torch is hidden the same way (thinc guards that import too),
-so a patterns-only run never pays for it. thinc then runs without its torch shims for the rest of
-the process, which the CNN pipelines (``*_core_*_sm/md/lg``) never use; an engine with a spaCy
-model imports Presidio with torch visible, so a transformer pipeline still gets it.
+default) or only spaCy's CNN pipelines (``*_core_*_sm/md/lg``, which run on thinc's own ops) asks
+for ``without_torch``: torch is hidden the same way (thinc guards that import too), so such a run
+never pays for it. thinc then runs without its torch shims for the rest of the process; an engine
+naming any other model (``*_trf``, a path) imports Presidio with torch visible, so it still gets it.
 """
 
 from __future__ import annotations

