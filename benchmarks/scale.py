@@ -7,8 +7,10 @@ Measured: wall and CPU time (this process and its joined workers), rows/s, and t
 the whole process tree (driver + pool workers), sampled every 50 ms from /proc (Linux): PSS (shared
 pages split between the processes sharing them: what the tree really holds) overall and per pass
 (the stages between global stages), and the RSS sum (which counts the pages forked workers share
-with the main process once per process). Growth from the smallest to the largest size shows
-whether time and memory scale linearly.
+with the main process once per process). Per process: the driver's own CPU (reading, set-up and
+warm-up before the fork, reduces, outputs, the report: the serial part) and peak RSS, and each
+worker's CPU and peak RSS. Growth from the smallest to the largest size shows whether time and
+memory scale linearly.
 
 Usage: python benchmarks/scale.py [--sizes 100000 1000000] [--workers 2]
 """
@@ -88,12 +90,35 @@ def tree_memory(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def process_stats(pid: int) -> dict[int, tuple[int, float]]:
+    """(RSS bytes, CPU seconds so far) of ``pid`` and each of its descendants, by pid, from /proc."""
+    found: dict[int, tuple[int, float]] = {}
+    stack = [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            with open(f"/proc/{current}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            cpu = (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
+            rss = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+            found[current] = (rss, cpu)
+            with open(f"/proc/{current}/task/{current}/children") as children:
+                stack.extend(int(child) for child in children.read().split())
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+    return found
+
+
 class RssSampler(threading.Thread):
     def __init__(self) -> None:
         super().__init__(daemon=True)
         self.pass_index = 0
         self.peak: dict[int, int] = {}  # PSS of the tree, per pass
         self.peak_rss = 0
+        self.per_process: dict[int, list[float]] = {}  # pid → [peak RSS bytes, last CPU seconds seen]
         self.running = True
 
     def run(self) -> None:
@@ -101,6 +126,9 @@ class RssSampler(threading.Thread):
             rss, pss = tree_memory(os.getpid())
             self.peak[self.pass_index] = max(self.peak.get(self.pass_index, 0), pss)
             self.peak_rss = max(self.peak_rss, rss)
+            for pid, (one_rss, cpu) in process_stats(os.getpid()).items():
+                seen = self.per_process.setdefault(pid, [0, 0.0])
+                seen[0], seen[1] = max(seen[0], one_rss), cpu
             time.sleep(0.05)
 
 
@@ -147,20 +175,33 @@ def measure(path: Path, size: int, workers: int, out: Path) -> dict:
         sampler.pass_index = pass_index
 
     started, cpu_started = time.perf_counter(), _cpu_seconds()
+    own_started = _own_cpu_seconds()
     manifest = run_recipe(loaded, out / "run", overwrite=True, on_report=on_report).manifest
     wall, cpu = time.perf_counter() - started, _cpu_seconds() - cpu_started
+    own = _own_cpu_seconds() - own_started
     sampler.running = False
     sampler.join()
     assert manifest["conservation"]["holds"]
+    driver_pid = os.getpid()
+    workers = {pid: v for pid, v in sampler.per_process.items() if pid != driver_pid}
     return {
         "size": size,
         "wall": wall,
         "cpu": cpu,
+        "driver_cpu": own,  # this process: reading, set-up, warm-up, reduces, outputs, report
+        "driver_peak_rss": sampler.per_process.get(driver_pid, [0, 0.0])[0],
+        # each worker: peak RSS and its CPU as last sampled (≤ 50 ms before it exited)
+        "workers": sorted((v[0], v[1]) for v in workers.values()),
         "peak": max(sampler.peak.values()),
         "peak_rss": sampler.peak_rss,
         "passes": sampler.peak,
         "manifest": manifest,
     }
+
+
+def _own_cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime
 
 
 def _cpu_seconds() -> float:
@@ -219,6 +260,15 @@ def main() -> None:
         )
     console.print(table)
     console.print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+    processes = Table(title="per process: CPU s and peak RSS (workers share the driver's forked pages)")
+    for column in ("rows", "driver CPU s", "driver peak RSS GiB", "workers: CPU s / peak RSS GiB"):
+        processes.add_column(column, justify="right")
+    for r in results:
+        shown = ", ".join(f"{cpu:.1f} / {rss / 2**30:.2f}" for rss, cpu in r["workers"])
+        processes.add_row(
+            f"{r['size']:,}", f"{r['driver_cpu']:.1f}", f"{r['driver_peak_rss'] / 2**30:.2f}", shown
+        )
+    console.print(processes)
     stage_table = Table(title="seconds per stage (wall time inside the stage, summed over workers)")
     stage_table.add_column("rows", justify="right")
     for name in ["adapt", *stage_names]:
