@@ -4,8 +4,10 @@ The audit recipe is built from the stage registry (:data:`curator.stages.STAGES`
 joins the audit the moment it is registered. For each stage type, in registry order:
 
 1. skip it if its class says ``audit = False`` (``length``: the ``quality`` stage covers it), if
-   ``--skip TYPE`` names it, or if its config cannot be built from defaults (a required option
-   such as ``decontaminate``'s eval sets: say it with ``--set``);
+   ``--skip TYPE`` names it, if ``--sample`` moves it to the sample (``pii``: patterns and names
+   run on the sampled records only, :mod:`curator.audit_corpus`), or if its config cannot be
+   built from defaults (a required option such as ``decontaminate``'s eval sets: say it with
+   ``--set``);
 2. options: the config's defaults, then the stage class's ``audit_options`` (a dict, e.g. the PII
    stage's fast structured-only mode, the licence stage's commercial use), then ``--set
    TYPE.KEY=VALUE`` (a YAML value; dots go deeper);
@@ -112,10 +114,23 @@ def tag_mode(config: StageConfig) -> StageConfig:
     return type(config).model_validate(convert(config))
 
 
+def sampled_types(sample: Any) -> tuple[str, ...]:
+    """Stage types that run on the audit's sample instead of every record: the expensive
+    detectors (:data:`curator.audit_corpus.SAMPLED_DETECTORS`) when ``--sample`` is given."""
+    from curator.audit_corpus import SAMPLED_DETECTORS
+
+    return tuple(SAMPLED_DETECTORS) if sample is not None else ()
+
+
 def plan_audit(
-    skip: tuple[str, ...] | list[str] = (), settings: dict[str, dict[str, Any]] | None = None
+    skip: tuple[str, ...] | list[str] = (),
+    settings: dict[str, dict[str, Any]] | None = None,
+    sampled: tuple[str, ...] | list[str] = (),
 ) -> AuditPlan:
-    """Every registered stage, configured for the audit (see the module docstring)."""
+    """Every registered stage, configured for the audit (see the module docstring).
+
+    ``sampled`` (see :func:`sampled_types`): types left out of the full pass because the corpus
+    pass runs them on the sample; their ``--set`` options go to the sampled detector."""
     settings = settings or {}
     unknown = sorted(set(skip) - set(STAGES))
     unknown += sorted(set(settings) - set(STAGES))
@@ -125,6 +140,9 @@ def plan_audit(
     for stage_type, cls in STAGES.items():
         if stage_type in skip:
             plan.skipped[stage_type] = "--skip"
+            continue
+        if stage_type in sampled:
+            plan.skipped[stage_type] = "run on the sample only (--sample): its rates are estimated"
             continue
         if not cls.audit and stage_type not in settings:
             plan.skipped[stage_type] = cls.audit_reason
@@ -243,7 +261,7 @@ def run_audit(
 
     if not inputs:
         raise CuratorError("audit needs at least one input file")
-    plan = plan_audit(skip, settings)
+    plan = plan_audit(skip, settings, sampled_types(sample))
     workers = workers or default_workers()
     data = audit_recipe(inputs, fmt=fmt, columns=columns, license=license, plan=plan, workers=workers)
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

@@ -451,8 +451,8 @@ def trace(record_id: str, run_dir: Path, as_json: bool, no_source_row: bool, raw
 @click.option(
     "--sample",
     metavar="N|FRACTION",
-    help="Run the expensive detectors (NER PII) on a seeded uniform sample: N records or a fraction; "
-    "their rates get 95% intervals.",
+    help="Run the expensive detectors (PII: patterns and NER) on a seeded uniform sample only: N "
+    "records or a fraction; their rates get 95% intervals. Without it, pattern PII is exact.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of --sample.")
 @click.option(
@@ -482,13 +482,13 @@ def audit(
     progress_every: float,
 ) -> None:
     """Run every annotator over INPUTS in tag mode (nothing removed); write OUT/report.html and .json."""
-    from curator.audit import parse_settings, plan_audit, run_audit
+    from curator.audit import parse_settings, plan_audit, run_audit, sampled_types
     from curator.estimates import SampleSpec
     from curator.progress import RunProgress, print_summary
     from curator.recipe import Recipe
 
-    plan = plan_audit(skip, parse_settings(settings))
     spec = SampleSpec.parse(sample, seed) if sample is not None else None
+    plan = plan_audit(skip, parse_settings(settings), sampled_types(spec))
     preview = Recipe.model_validate({"sources": [{"name": "x", "path": "x"}], "stages": plan.stages})
     with RunProgress(
         preview, enabled=not quiet, mode=progress_mode, interval=progress_every  # type: ignore[arg-type]

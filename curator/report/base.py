@@ -8,6 +8,7 @@ removed/<stage>.jsonl) and feeds every record with its outcome to every section.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -122,6 +123,12 @@ class ReportSection(ABC):
     def result(self) -> SectionResult: ...
 
 
+# Set while an audit's report is built (builder.build_report): an audit shows examples of records
+# no NLP pii stage read (with --sample its pii runs on the sample only), so their names must go
+# through the names model too. A context variable, so every section's examples obey it.
+AUDIT_EXAMPLES: ContextVar[bool] = ContextVar("audit_examples", default=False)
+
+
 def example_text(record: InstructionRecord, max_chars: int = 400) -> str:
     """The record's turns as 'role: text', PII-redacted and shortened, for showing in a report.
 
@@ -130,14 +137,19 @@ def example_text(record: InstructionRecord, max_chars: int = 400) -> str:
     (``<PERSON>``, ``<EMAIL>``…); then a model-free scan (``curator.pii.scan``) redacts whatever
     structured PII is left (e-mails, phones, cards, SSNs, IBANs, IPs, addresses, secrets in URLs),
     which also covers records of runs without a ``pii`` stage. Redaction happens before
-    shortening, so a cut never leaves half a value. (Names need the NLP model: add a ``pii``
-    stage, ``action: tag`` at least, to keep them out of reports too.)
+    shortening, so a cut never leaves half a value. Names need the NLP model: a record that a
+    pii stage read in pattern mode, or any record no pii stage read in an audit's report
+    (:data:`AUDIT_EXAMPLES`), goes through the names model; in a run without a ``pii`` stage
+    names stay (add one, ``action: tag`` at least, to keep them out of reports too).
     """
     spans: dict[int, list[tuple[int, int, str]]] = {}
     for finding in record.annotations.pii:
         spans.setdefault(finding.message, []).append((finding.start, finding.end, finding.type))
-    # A pii stage in pattern mode (as `curator audit` runs it) did not look for names: look now.
-    names = (record.annotations.extra.get("pii") or {}).get("mode") == "patterns"
+    # A pii stage in pattern mode (as `curator audit` runs it without --sample) did not look for
+    # names: look now; in an audit, also when no pii stage read the record (--sample, --skip pii).
+    marker = record.annotations.extra.get("pii")
+    mode = marker.get("mode") if isinstance(marker, dict) else None
+    names = mode == "patterns" or (mode is None and AUDIT_EXAMPLES.get())
     text = "\n".join(
         f"{m.role}: {_shown_head(m.content, spans.get(i, ()), names, max_chars)}"
         for i, m in enumerate(record.messages)

@@ -23,7 +23,7 @@ import curator
 from curator.io import write_bytes_atomic
 from curator.records import InstructionRecord
 from curator.removed import removed_detail
-from curator.report.base import Outcome, ReportSection, SectionResult
+from curator.report.base import AUDIT_EXAMPLES, Outcome, ReportSection, SectionResult
 from curator.report.registry import section_classes
 from curator.run import Manifest, RunFolder
 
@@ -107,6 +107,21 @@ def build_report(
     on_progress: Callable[[int], None] | None = None,
 ) -> Report:
     """Read the run folder once and compute every section (writes nothing)."""
+    token = AUDIT_EXAMPLES.set(kind == "audit")
+    try:
+        return _build(run_dir, kind, title, manifest, sections, on_progress)
+    finally:
+        AUDIT_EXAMPLES.reset(token)
+
+
+def _build(
+    run_dir: Path,
+    kind: ReportKind,
+    title: str | None,
+    manifest: Manifest | None,
+    sections: list[type[ReportSection]] | None,
+    on_progress: Callable[[int], None] | None,
+) -> Report:
     started = time.perf_counter()
     manifest = manifest if manifest is not None else RunFolder(run_dir).read_manifest()
     errors: list[dict[str, str]] = []

@@ -6,8 +6,17 @@ from __future__ import annotations
 
 from collections import Counter
 
+from curator.audit_corpus import read_corpus
 from curator.records import InstructionRecord
-from curator.report.base import Chart, ManifestLike, Outcome, ReportSection, SectionResult, Table
+from curator.report.base import (
+    AUDIT_EXAMPLES,
+    Chart,
+    ManifestLike,
+    Outcome,
+    ReportSection,
+    SectionResult,
+    Table,
+)
 
 _REASONS = {
     "structured_only": "structured_only: the stage runs pattern recognizers only (no names)",
@@ -62,14 +71,35 @@ class PIISection(ReportSection):
             if outcome.fate == "removed":
                 self.removed_by_type[entity] += 1
 
+    def _no_stage_note(self) -> str:
+        scan = (
+            "Report examples are still redacted by a model-free scan (e-mails, phone and card numbers, "
+            "SSNs, IBANs, IP and street addresses, secrets in URLs)"
+        )
+        if AUDIT_EXAMPLES.get():
+            scan += " and by the names model"
+        sample = (read_corpus(self.run_dir) or {}).get("sample") or {}
+        sampled = [
+            name for name, found in (sample.get("detectors") or {}).items() if found.get("type") == "pii"
+        ]
+        if sampled:
+            return (
+                f"PII was looked for on the audit's sample only ({', '.join(sampled)}: patterns and "
+                f"names, {sample.get('n', 0):,} of {sample.get('population', 0):,} records): its rates, "
+                "with 95 % intervals, are under Sampled estimates; the records outside the sample were "
+                f"not scanned, so this section counts nothing. {scan}."
+            )
+        if AUDIT_EXAMPLES.get():
+            return f"No pii stage ran. {scan}."
+        return (
+            f"No pii stage ran. {scan}, but names are not: add a pii stage (action: tag at least) "
+            "to find them."
+        )
+
     def result(self) -> SectionResult:
         notes: list[str] = []
         if not self.configs:
-            notes.append(
-                "No pii stage ran. Report examples are still redacted by a model-free scan (e-mails, "
-                "phone and card numbers, SSNs, IBANs, IP and street addresses, secrets in URLs), but "
-                "names are not: add a pii stage (action: tag at least) to find them."
-            )
+            notes.append(self._no_stage_note())
         for config in self.configs:
             name = config.get("name") or "pii"
             action = config.get("action", "redact")
