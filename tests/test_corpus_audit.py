@@ -140,6 +140,24 @@ def test_document_audit_exact_figures_contamination_and_estimates(tmp_path: Path
         assert row[5] <= row[4] <= row[6]
     # Sample results hold counts, never text.
     assert "example.org" not in (out / "corpus.json").read_text(encoding="utf-8")
+    # With --sample, PII (patterns and names) runs on the sample only: no pii stage in the full
+    # pass, the planted e-mails counted from the sample, and the report says so; no file the
+    # report writes holds a planted address.
+    assert "pii" not in [s["type"] for s in result.manifest["stages"]]
+    assert result.plan.skipped["pii"].startswith("run on the sample only")
+    sampled = json.loads((out / "corpus.json").read_text(encoding="utf-8"))["sample"]
+    records = [
+        json.loads(line)
+        for part in sorted((out / "data").glob("*.jsonl"))
+        for line in part.read_text(encoding="utf-8").splitlines()
+    ]
+    mailed = {r["id"] for r in records if "@example.org" in r["messages"][0]["content"]}
+    assert all(not r["annotations"]["pii"] for r in records)
+    found = sampled["detectors"]["pii_sampled"]["by_type"].get("EMAIL_ADDRESS", {"count": 0})["count"]
+    assert found >= 1 and found <= len(mailed)
+    assert "sample only" in section(report, "pii")["notes"][0]
+    for name in ("report.json", "report.html"):
+        assert "jane.roe" not in (out / name).read_text(encoding="utf-8")
 
     # `curator report` rebuilds the same report from the folder (corpus.json included).
     before = (out / "report.json").read_bytes()
@@ -267,3 +285,24 @@ def test_long_document_examples_hide_names_as_if_whole() -> None:
         shown = base.example_text(record)
         assert shown == whole[:399] + "…"
         assert "Okafor" not in shown and "Lindqvist" not in shown
+
+
+def test_audit_examples_of_records_no_pii_stage_read_hide_names() -> None:
+    """With --sample the audit's full pass has no pii stage, so no record carries a pii marker:
+    in an audit's report (AUDIT_EXAMPLES) their examples still go through the names model; in a
+    run's report without a pii stage names stay (its PII section says so)."""
+    from curator.formats import get_format
+    from curator.report import base
+
+    fmt = get_format("document")
+    row = json.loads(SLICE.read_text(encoding="utf-8").splitlines()[0])
+    text = "Letter from Ada Okafor to Peter Lindqvist about the harbour. " + row["text"]
+    record = fmt.to_record({**row, "text": text}, {"source": "t", "file": "x", "row": 0})
+    assert "pii" not in record.annotations.extra
+    assert "Okafor" in base.example_text(record)
+    token = base.AUDIT_EXAMPLES.set(True)
+    try:
+        shown = base.example_text(record)
+    finally:
+        base.AUDIT_EXAMPLES.reset(token)
+    assert "Okafor" not in shown and "Lindqvist" not in shown and "<PERSON>" in shown

@@ -213,6 +213,29 @@ def test_line_dedup_counts_repeats_across_documents() -> None:
     assert first.tagged == 0 and second.tagged == 1  # 17 of 30 line characters repeat
 
 
+def test_line_dedup_partitioned_reduce_equals_one_sort() -> None:
+    """The reduce sorts hash partitions one at a time; it marks exactly the units one sort of
+    every hash marks as seen earlier in input order (repeats within and across batches, empty
+    batches, values in every partition)."""
+    import numpy as np
+
+    from curator.stages.line_dedup import _first_occurrences
+
+    rng = np.random.default_rng(5)
+    for trial in range(40):
+        pool = rng.integers(0, 2**64, size=int(rng.integers(1, 300)), dtype=np.uint64)
+        parts = [pool[rng.integers(0, len(pool), size=int(rng.integers(0, 60)))] for _ in range(12)]
+        every = np.concatenate(parts)
+        seen: set[int] = set()
+        expected = []
+        for value in every.tolist():
+            expected.append(value in seen)
+            seen.add(value)
+        got = _first_occurrences(parts)
+        assert [len(m) for m in got] == [len(p) for p in parts]
+        assert np.concatenate(got).tolist() == expected, trial
+
+
 def test_parquet_web_shards_run_as_documents(tmp_path) -> None:
     """FineWeb-style Parquet shards: detected as documents, read streaming, every row accounted for."""
     import orjson

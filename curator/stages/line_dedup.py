@@ -12,8 +12,11 @@ characters; the same for paragraphs), which the corpus report sums into exact ra
 whose duplicate-line characters exceed ``max_duplicate_line_chars`` of its line characters is
 flagged ``duplicate_lines`` (or removed with ``action: drop``). The text is never changed.
 
-Memory of the reduce is about 13 bytes per line and per paragraph (a typical web page has
-tens of lines); for corpora past memory, the plan in the README shards the hashes by prefix.
+Memory of the reduce: 12 bytes per line and per paragraph (hash and length) plus 16 per document
+(a typical web page has tens of lines: 638 bytes per document on web text), and while it runs
+one byte per unit for the answer and about 30 bytes per unit of one hash partition of 16 (it
+sorts partition by partition). All of it is in the process that reduces; for corpora past
+memory, the plan in the README moves the partitions to workers.
 """
 
 from __future__ import annotations
@@ -73,15 +76,33 @@ def _signatures(texts: list[str], unit: str, min_chars: int) -> UnitSignatures:
     )
 
 
+# The reduce sorts one hash partition at a time (by the hash's top bits), so its working memory
+# beyond the hashes themselves is about 1/PARTITIONS of theirs, not three times (see the README).
+PARTITIONS = 16
+_PART_SHIFT = np.uint64(60)  # the top 4 bits pick the partition
+
+
 def _first_occurrences(parts: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """Per batch, a bool mask: True where the hash was seen earlier (in input order)."""
-    if not parts or not sum(len(p) for p in parts):
-        return [np.zeros(len(p), dtype=bool) for p in parts]
-    hashes = np.concatenate(parts)
-    _, first = np.unique(hashes, return_index=True)
-    repeat = np.ones(len(hashes), dtype=bool)
-    repeat[first] = False
-    return np.split(repeat, np.cumsum([len(p) for p in parts])[:-1])
+    """Per batch, a bool mask: True where the hash was seen earlier (in input order).
+
+    Equal hashes land in the same partition, and within a partition the hashes keep input
+    order (batch by batch, position by position), so the first of each value there is its
+    first in the corpus: the masks equal one sort of everything, with a fraction of its memory."""
+    masks = [np.zeros(len(p), dtype=bool) for p in parts]
+    keys = [(p >> _PART_SHIFT).astype(np.uint8) for p in parts]
+    for partition in range(PARTITIONS):
+        where = [np.flatnonzero(key == partition) for key in keys]
+        sizes = [len(w) for w in where]
+        if not sum(sizes):
+            continue
+        hashes = np.concatenate([p[w] for p, w in zip(parts, where, strict=True)])
+        _, first = np.unique(hashes, return_index=True)
+        repeat = np.ones(len(hashes), dtype=bool)
+        repeat[first] = False
+        del hashes, first
+        for mask, w, chunk in zip(masks, where, np.split(repeat, np.cumsum(sizes)[:-1]), strict=True):
+            mask[w] = chunk
+    return masks
 
 
 def _sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
