@@ -132,9 +132,15 @@ def _ngram_checks(
         return  # no word repeats, so no n-gram can
     hashes = ids + np.uint64(1)
     top_n = max([*t.max_top_ngram_chars, *t.max_duplicate_ngram_chars, 1])
+    last_top = max([*t.max_top_ngram_chars, 1])
+    # The characters covered by repeated (n+1)-grams are a subset of those covered by repeated
+    # n-grams (both halves of a repeated (n+1)-gram are repeated n-grams), so once the share at n
+    # is within every larger n's limit, no larger n can be over its limit: stop there.
+    dup_limits = sorted(t.max_duplicate_ngram_chars.items())
+    later_limit = {n: min((lim for m, lim in dup_limits if m > n), default=1.0) for n, _ in dup_limits}
     top_found = dup_found = False
     for n in range(2, top_n + 1):
-        if words < n:
+        if words < n or (dup_found and n > last_top):
             return
         with np.errstate(over="ignore"):
             hashes = hashes[:-1] * _MULT + ids[n - 1 :] + np.uint64(1)
@@ -160,6 +166,8 @@ def _ngram_checks(
             if share > t.max_duplicate_ngram_chars[n]:
                 dup_found = True
                 yield Finding("duplicate_ngrams", {"n": n, "share": round(share, 4)})
+            elif share <= later_limit[n]:
+                dup_found = True  # settled: no larger n can be over its limit
 
 
 def document_findings(text: str, t: DocumentThresholds, *, english: bool = True) -> list[Finding]:
