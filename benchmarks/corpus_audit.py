@@ -308,7 +308,9 @@ def language_agreement(max_chars: list[int]) -> list[dict]:
         if whole:  # no raw cut either: every character of the document is read
             language_module.prepare = functools.partial(prepare_module.prepare, max_raw_chars=10**9)
         try:
-            stage.annotate(records[:20])  # warm-up: lingua loads models on first use
+            # Warm-up on every document: lingua loads a language's models on first use (a
+            # one-off ~1 GiB in all), which would otherwise count against whichever runs first.
+            stage.annotate([record.model_copy(deep=True) for record in records])
             started = time.process_time()
             stage.annotate(records)
             cpu = time.process_time() - started

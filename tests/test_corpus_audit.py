@@ -308,19 +308,19 @@ def test_audit_examples_of_records_no_pii_stage_read_hide_names() -> None:
     assert "Okafor" not in shown and "Lindqvist" not in shown and "<PERSON>" in shown
 
 
-def test_audit_plan_moves_pii_to_the_sample_and_reads_more_of_each_document() -> None:
-    """--sample takes pii out of the full pass (its --set options go to the sampled detector);
-    language reads 1,000 prepared characters of a document in audits (300 in recipes)."""
+def test_audit_plan_moves_pii_to_the_sample() -> None:
+    """--sample takes pii out of the full pass (its --set options go to the sampled detector;
+    the other stages' stay theirs)."""
     from curator.audit import plan_audit, sampled_types
     from curator.audit_corpus import sampled_configs
 
     full = {s["type"]: s for s in plan_audit().stages}
-    assert "pii" in full and full["language"]["max_chars"] == 1000
+    assert "pii" in full and "max_chars" not in full["language"]
     spec = SampleSpec(size=10, seed=0)
-    settings = {"pii": {"threshold": 0.7}, "language": {"max_chars": 300}}
+    settings = {"pii": {"threshold": 0.7}, "language": {"max_chars": 1000}}
     sampled = plan_audit(settings=settings, sampled=sampled_types(spec))
     assert "pii" not in [s["type"] for s in sampled.stages] and "pii" in sampled.skipped
-    assert next(s for s in sampled.stages if s["type"] == "language").get("max_chars", 300) == 300
+    assert next(s for s in sampled.stages if s["type"] == "language")["max_chars"] == 1000
     (detector,) = sampled_configs(settings)
     assert detector["threshold"] == 0.7 and detector["structured_only"] is False
     assert sampled_types(None) == ()

@@ -167,11 +167,6 @@ class LanguageConfig(StageConfig):
 class LanguageStage(RecordStage[LanguageConfig]):
     config_model = LanguageConfig
     warm_before_fork = True  # lingua's models load on first use: ~7 CPU-s and ~1 GiB, once per process
-    # Audits read web documents: 1,000 prepared characters (three windows) leave fastText unsure,
-    # and lingua to run, less often than 300, so the label agrees with the whole document's on
-    # 99.1 % of the CC sample (300: 96.7 %) at ~0.6 of the CPU (`benchmarks/corpus_audit.py
-    # --language-agreement`; held-out documents: 99.7 % vs 98.7 %, at ~1.8× the CPU).
-    audit_options = {"max_chars": 1000}  # noqa: RUF012 (declared a ClassVar by the base)
 
     def __init__(self, config: LanguageConfig) -> None:
         super().__init__(config)
