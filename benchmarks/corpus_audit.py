@@ -98,31 +98,77 @@ def tree_rss(pid: int) -> dict[int, int]:
     return found
 
 
-def run_full(corpus: Path, out: Path, workers: int) -> dict:
-    """``curator audit`` in a child process: wall, CPU of the tree, peak tree RSS."""
-    command = [sys.executable, "-m", "curator.cli", "audit", str(corpus), "--out", str(out), "-q"]
-    command += ["--workers", str(workers), "--overwrite", "--skip", "decontaminate"]
+def _proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a live process, from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+        return 0.0
+
+
+def run_full(
+    corpus: Path,
+    out: Path,
+    workers: int,
+    *,
+    sample: str | None = None,
+    seed: int = 0,
+    extra: tuple[str, ...] = ("--skip", "decontaminate"),
+    log: Path | None = None,
+    status_every: float = 0.0,
+) -> dict:
+    """``curator audit`` in a child process: wall, CPU of the tree (``os.wait4``), peak RSS of
+    the tree and of each process (sampled from /proc every 50 ms). ``log``: the audit's output
+    (with progress lines) and, every ``status_every`` seconds, a status line (wall, CPU and RSS
+    of the live processes), so a run stopped early still says how far it got."""
+    command = [sys.executable, "-m", "curator.cli", "audit", str(corpus), "--out", str(out)]
+    command += ["--workers", str(workers), "--overwrite", *extra]
+    if sample:
+        command += ["--sample", sample, "--seed", str(seed)]
+    command += ["--progress", "log", "--progress-every", "60"] if log else ["-q"]
     started = time.perf_counter()
-    process = subprocess.Popen(command, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    handle = log.open("a", encoding="utf-8") if log else None
+    if handle:
+        handle.write(f"command: {' '.join(command)}\n")
+        handle.flush()
+    process = subprocess.Popen(
+        command, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=handle, stderr=subprocess.STDOUT
+    )
     peak = 0
     peaks: dict[int, int] = {}  # per process
     done = threading.Event()
 
-    def sample() -> None:
+    def sample_rss() -> None:
         nonlocal peak
+        last = 0.0
         while not done.is_set():
             found = tree_rss(process.pid)
             peak = max(peak, sum(found.values()))
             for pid, rss in found.items():
                 peaks[pid] = max(peaks.get(pid, 0), rss)
+            now = time.perf_counter() - started
+            if handle and status_every and now - last >= status_every:
+                last = now
+                cpu = sum(_proc_cpu(pid) for pid in found)
+                rss = ", ".join(f"{pid}:{v / 2**30:.2f}" for pid, v in sorted(found.items()))
+                highs = ", ".join(f"{pid}:{v / 2**30:.2f}" for pid, v in sorted(peaks.items()))
+                handle.write(
+                    f"status: wall {now:.0f} s, CPU of live processes {cpu:.0f} s, RSS GiB {rss}; "
+                    f"peaks so far GiB {highs}\n"
+                )
+                handle.flush()
             time.sleep(0.05)
 
-    sampler = threading.Thread(target=sample, daemon=True)
+    sampler = threading.Thread(target=sample_rss, daemon=True)
     sampler.start()
     _, status, usage = os.wait4(process.pid, 0)
     done.set()
     sampler.join()
     wall = time.perf_counter() - started
+    if handle:
+        handle.close()
     if status != 0:
         raise SystemExit(f"audit failed with status {status}")
     written = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
@@ -133,7 +179,7 @@ def run_full(corpus: Path, out: Path, workers: int) -> dict:
         "cpu": usage.ru_utime + usage.ru_stime,
         "peak_rss": peak,
         "driver_rss": peaks.get(process.pid, 0),
-        "worker_rss": sorted((v for k, v in peaks.items() if k != process.pid), reverse=True)[:4],
+        "worker_rss": sorted((v for k, v in peaks.items() if k != process.pid), reverse=True),
         "written": written,
         "stage_seconds": stages,
     }
@@ -350,6 +396,25 @@ def main() -> None:
     parser.add_argument("--tmp", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--keep", action="store_true", help="Keep the corpus and audit folders.")
     parser.add_argument(
+        "--sample", help="Pass --sample N|FRACTION to the audit: PII (patterns and NER) on the sample only."
+    )
+    parser.add_argument("--seed", type=int, default=0, help="The audit's --seed.")
+    parser.add_argument(
+        "--build",
+        type=int,
+        metavar="DOCS",
+        help="Only write a corpus of DOCS documents to --corpus, then stop.",
+    )
+    parser.add_argument(
+        "--corpus", type=Path, help="Audit this corpus (built by --build) instead of building --sizes."
+    )
+    parser.add_argument("--out", type=Path, help="With --corpus: the audit folder (kept).")
+    parser.add_argument("--log", type=Path, help="With --corpus: the audit's progress and status lines.")
+    parser.add_argument("--status-every", type=float, default=60.0, help="Seconds between status lines.")
+    parser.add_argument(
+        "--skip-preliminaries", action="store_true", help="No reduce-state and NER measurements first."
+    )
+    parser.add_argument(
         "--stage-memory",
         type=int,
         default=0,
@@ -386,6 +451,16 @@ def main() -> None:
                 flush=True,
             )
         return
+    if args.build:
+        if not args.corpus:
+            raise SystemExit("--build needs --corpus FILE")
+        started = time.process_time()
+        build_corpus(args.corpus, args.build)
+        print(
+            f"wrote {args.build:,} documents, {args.corpus.stat().st_size / 1e9:.2f} GB, to {args.corpus} "
+            f"in {time.process_time() - started:.0f} CPU-s"
+        )
+        return
     work = Path(tempfile.mkdtemp(prefix="corpus_audit_", dir=args.tmp))
     if args.stage_memory:
         try:
@@ -409,24 +484,48 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
         return
     try:
-        first = work / "corpus_first.jsonl"
-        build_corpus(first, 2000)
-        state = state_bytes(first)
-        ner_cpu = run_ner(first, args.ner_docs)
-        print("| global stage | reduce state, bytes per document |")
-        print("|---|---:|")
-        for name, value in state.items():
-            print(f"| {name} | {value:.1f} |")
-        print()
+        ner_rate = None
+        if not args.skip_preliminaries:
+            first = work / "corpus_first.jsonl"
+            build_corpus(first, 2000)
+            state = state_bytes(first)
+            ner_cpu = run_ner(first, args.ner_docs)
+            ner_rate = args.ner_docs / ner_cpu
+            print("| global stage | reduce state, bytes per document |")
+            print("|---|---:|")
+            for name, value in state.items():
+                print(f"| {name} | {value:.1f} |")
+            print()
+            print(
+                f"sampled NER (Presidio + en_core_web_sm, as --sample runs pii): {args.ner_docs} documents, "
+                f"{ner_cpu:.1f} CPU s, {ner_rate:.1f} docs / CPU-s"
+            )
+            print()
+        print(
+            f"audit: --workers {args.workers}"
+            + (f" --sample {args.sample} --seed {args.seed}" if args.sample else "")
+        )
         print(
             "| documents | MB in | audit wall s | audit CPU s | docs / CPU-s | baseline docs / CPU-s "
             "| ratio | peak RSS GiB | bytes written / doc |"
         )
         print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        for size in args.sizes:
-            corpus = work / f"corpus_{size}.jsonl"
-            build_corpus(corpus, size)
-            full = run_full(corpus, work / f"audit_{size}", args.workers)
+        runs = [(args.corpus, args.out or work / "audit")] if args.corpus else []
+        for size in [] if args.corpus else args.sizes:
+            runs.append((work / f"corpus_{size}.jsonl", work / f"audit_{size}"))
+            build_corpus(runs[-1][0], size)
+        for corpus, out in runs:
+            with corpus.open("rb") as handle:
+                size = sum(1 for _ in handle)
+            full = run_full(
+                corpus,
+                out,
+                args.workers,
+                sample=args.sample,
+                seed=args.seed,
+                log=args.log,
+                status_every=args.status_every,
+            )
             base = run_baseline(corpus)
             print(
                 f"| {size:,} | {corpus.stat().st_size / 1e6:,.0f} | {full['wall']:.1f} | {full['cpu']:.1f} "
@@ -435,16 +534,21 @@ def main() -> None:
                 flush=True,
             )
             workers = ", ".join(f"{v / 2**30:.2f}" for v in full["worker_rss"])
-            print(f"  peak RSS GiB: driver {full['driver_rss'] / 2**30:.2f}; largest children {workers}")
+            print(f"  peak RSS GiB: driver {full['driver_rss'] / 2**30:.2f}; other processes {workers}")
             print(f"  stage seconds (wall, summed over workers): {full['stage_seconds']}")
-            if not args.keep:
+            corpus_json = (
+                json.loads((out / "corpus.json").read_text()) if (out / "corpus.json").exists() else {}
+            )
+            n = (corpus_json.get("sample") or {}).get("n")
+            if n and ner_rate:
+                rest = full["cpu"] - n / ner_rate
+                print(
+                    f"  without the {n:,} sampled documents' detectors (at {ner_rate:.1f} docs / CPU-s): "
+                    f"{rest:.1f} CPU s, {size / rest:,.0f} docs / CPU-s (full pass, corpus pass and report)"
+                )
+            if not args.keep and not args.corpus:
                 corpus.unlink()
-                shutil.rmtree(work / f"audit_{size}", ignore_errors=True)
-        print()
-        print(
-            f"sampled NER (Presidio + en_core_web_sm): {args.ner_docs} documents, {ner_cpu:.1f} CPU s, "
-            f"{args.ner_docs / ner_cpu:.1f} docs / CPU-s"
-        )
+                shutil.rmtree(out, ignore_errors=True)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
