@@ -52,7 +52,10 @@ class DuplicatesSection(ReportSection):
         self.clusters: dict[tuple[str, str], int] = {}  # (stage, cluster id) → size
         # The largest clusters seen so far: a min-heap of (size, negated id order key, key).
         self._top: list[tuple[int, str, tuple[str, str]]] = []
-        self._examples: dict[tuple[str, str], list[Example]] = {}
+        # Per cluster in the top: (record, title, note) of its first members. The example text
+        # (PII-redacted, the names model included) is made in result(), only for the clusters
+        # that end in the top: clusters enter and leave it while the run streams by.
+        self._examples: dict[tuple[str, str], list[tuple[InstructionRecord, str, str]]] = {}
 
     def add(self, record: InstructionRecord, outcome: Outcome) -> None:
         info = record.annotations.duplicate
@@ -72,7 +75,7 @@ class DuplicatesSection(ReportSection):
             how = "removed" if outcome.fate == "removed" else "tagged"
             note = f"{how}: duplicate of {info.duplicate_of}{similarity}"
         title = f"{info.method}: cluster {info.cluster_id} ({info.cluster_size} records)"
-        examples.append(Example(title=title, record_id=record.id, text=example_text(record), note=note))
+        examples.append((record, title, note))
 
     def _consider(self, key: tuple[str, str], size: int) -> None:
         # Order: larger first, then the smaller cluster id (so the choice is order-independent).
@@ -156,7 +159,10 @@ class DuplicatesSection(ReportSection):
                 )
             )
             for _, _, key in top:
-                section.examples.extend(self._examples.get(key, []))
+                section.examples.extend(
+                    Example(title=title, record_id=record.id, text=example_text(record), note=note)
+                    for record, title, note in self._examples.get(key, [])
+                )
         section.notes.append(
             "A cluster is a kept record and its duplicates; its id is the kept record's id. "
             f"Cluster sizes are binned at {', '.join(compact(e) for e in CLUSTER_EDGES)}."

@@ -45,8 +45,9 @@ class LanguageSection(ReportSection):
         # The least confident records, sorted by (score, id), at most `examples`.
         # (score, id, record, note): the example text is made in result(), for the kept few only.
         self._lowest: list[tuple[float, str, InstructionRecord, str]] = []
-        self.mixed_examples: Sample[Example] = Sample(3)
-        self.code_examples: Sample[Example] = Sample(3)
+        # (record, title, note): example texts are made in result(), for the records kept only.
+        self.mixed_examples: Sample[tuple[InstructionRecord, str, str]] = Sample(3)
+        self.code_examples: Sample[tuple[InstructionRecord, str, str]] = Sample(3)
 
     def add(self, record: InstructionRecord, outcome: Outcome) -> None:
         self.records += 1
@@ -68,17 +69,12 @@ class LanguageSection(ReportSection):
             pair = f"{found.get('user')} → {found.get('assistant')}"
             self.mixed_pairs[pair] += 1
             if self.mixed_examples.would_keep(record.id):
-                self.mixed_examples.offer(
-                    record.id, Example(title=f"mixed: {pair}", record_id=record.id, text=example_text(record))
-                )
+                self.mixed_examples.offer(record.id, (record, f"mixed: {pair}", ""))
         if found.get("code"):
             self.code += 1
             if self.code_examples.would_keep(record.id):
                 note = f"code share {found.get('code_share', 0):.0%}"
-                self.code_examples.offer(
-                    record.id,
-                    Example(title="code", record_id=record.id, text=example_text(record), note=note),
-                )
+                self.code_examples.offer(record.id, (record, "code", note))
         if record.annotations.language is not None and score < _LOW_CONFIDENCE and not found.get("code"):
             self.low += 1
         if record.annotations.language is not None and not found.get("code"):
@@ -182,6 +178,12 @@ class LanguageSection(ReportSection):
             summary=summary,
             tables=tables,
             charts=[chart],
-            examples=[*lowest, *self.mixed_examples.items(), *self.code_examples.items()],
+            examples=[
+                *lowest,
+                *(
+                    Example(title=title, record_id=record.id, text=example_text(record), note=note)
+                    for record, title, note in [*self.mixed_examples.items(), *self.code_examples.items()]
+                ),
+            ],
             notes=notes,
         )
