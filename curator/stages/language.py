@@ -45,7 +45,6 @@ lingua. The context is a function of the record alone, so results never depend o
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -62,6 +61,7 @@ Policy = Literal["keep", "tag", "drop"]
 _CODE_SYNTAX = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 # The turns that decide a record's language; a document's one text decides it alone.
 _CONVERSATION_ROLES = ("user", "assistant", "document")
+_NO_PIECES: list[tuple[str, int]] = []  # a turn too short to detect (shared, never modified)
 
 
 class CascadeOptions(BaseModel):
@@ -194,49 +194,74 @@ class LanguageStage(RecordStage[LanguageConfig]):
     def annotate(self, batch: list[InstructionRecord]) -> list[dict]:
         """Detect every turn of the batch at once and annotate each record; returns the annotations."""
         self.setup()
-        assert self.backend is not None
+        backend = self.backend
+        assert backend is not None
         c = self.config
-        prepared: list[list[Prepared]] = [
-            [prepare(m.content, max_chars=c.max_chars) for m in record.messages] for record in batch
-        ]
+        max_chars, min_letters = c.max_chars, c.min_letters
         # Each turn as one piece of text, or two when it mixes CJK with other scripts; one
-        # detection per distinct piece in the whole batch.
-        pieces = [
-            [script_pieces(t.text, weight=t.letters) if t.letters >= c.min_letters else [] for t in turns]
-            for turns in prepared
-        ]
+        # detection per distinct piece in the whole batch. (One loop: this runs on every message,
+        # and each pass over the batch costs more than the work it does.)
+        prepared: list[list[Prepared]] = []
+        pieces: list[list[list[tuple[str, int]]]] = []
         unique: dict[str, int] = {}
-        for turns in pieces:
+        for record in batch:
+            turns = [prepare(m.content, max_chars=max_chars) for m in record.messages]
+            turn_pieces = []
             for turn in turns:
-                for text, _ in turn:
+                if turn.letters < min_letters:
+                    turn_pieces.append(_NO_PIECES)
+                    continue
+                found = script_pieces(turn.text, weight=turn.letters)
+                turn_pieces.append(found)
+                for text, _ in found:
                     if text not in unique:
                         unique[text] = len(unique)
-        first = self.backend.detect_fast(list(unique))
+            prepared.append(turns)
+            pieces.append(turn_pieces)
+        first = backend.detect_fast(list(unique))
         # What the cheap pass left is decided with its record's context: the detection of the
         # record's heaviest settled conversation piece. The same text in another record may have
         # another context, so pending work is keyed by (text, context): a pure function of the
         # record, whatever the batching.
-        contexts = [
-            _context(record, turn_pieces, first, unique)
-            for record, turn_pieces in zip(batch, pieces, strict=True)
-        ]
+        # A record none of whose pieces the cheap pass settled ("What does DNA stand for?" /
+        # "DNA stands for deoxyribonucleic acid.") takes its conversation as a whole as the
+        # context, when the cheap pass settles that: each piece alone is short, together they
+        # are long enough to name a language.
+        contexts: list[Detection | None] = []
+        unsettled_of: list[list[str]] = []
+        wholes: dict[str, list[int]] = {}
+        for index, (record, turn_pieces) in enumerate(zip(batch, pieces, strict=True)):
+            unsettled = [
+                text for turn in turn_pieces for text, _ in turn if isinstance(first[unique[text]], Undecided)
+            ]
+            context = _context(record, turn_pieces, first, unique) if unsettled else None
+            if unsettled and context is None and (whole := _whole(record, turn_pieces)):
+                wholes.setdefault(whole, []).append(index)
+            contexts.append(context)
+            unsettled_of.append(unsettled)
+        if wholes:
+            for detection, indices in zip(backend.detect_fast(list(wholes)), wholes.values(), strict=True):
+                if isinstance(detection, Detection) and detection.language is not None:
+                    for index in indices:
+                        contexts[index] = detection
         pending: dict[tuple[str, Detection | None], int] = {}
-        for turn_pieces, context in zip(pieces, contexts, strict=True):
-            for turn in turn_pieces:
-                for text, _ in turn:
-                    if isinstance(first[unique[text]], Undecided):
-                        pending.setdefault((text, context), len(pending))
-        rest = (
-            self.backend.detect_rest([(first[unique[text]], ctx) for text, ctx in pending]) if pending else []
-        )
+        for unsettled, context in zip(unsettled_of, contexts, strict=True):
+            for text in unsettled:
+                pending.setdefault((text, context), len(pending))
+        rest = backend.detect_rest([(first[unique[text]], ctx) for text, ctx in pending]) if pending else []
         annotations = []
         for record, turns, turn_pieces, context in zip(batch, prepared, pieces, contexts, strict=True):
-
-            def found(text: str, context: Detection | None = context) -> Detection:
-                detection = first[unique[text]]
-                return rest[pending[text, context]] if isinstance(detection, Undecided) else detection
-
-            votes = [_piece_votes(p, found) for p in turn_pieces]
+            votes: list[dict[str, float]] = []
+            for turn in turn_pieces:
+                turn_votes: dict[str, float] = {}
+                for text, weight in turn:
+                    detection = first[unique[text]]
+                    if isinstance(detection, Undecided):
+                        detection = rest[pending[text, context]]
+                    code = detection.language
+                    if code is not None:
+                        turn_votes[code] = turn_votes.get(code, 0.0) + weight * detection.score
+                votes.append(turn_votes)
             annotations.append(self._annotate(record, turns, votes))
         return annotations
 
@@ -244,24 +269,49 @@ class LanguageStage(RecordStage[LanguageConfig]):
         self, record: InstructionRecord, turns: list[Prepared], votes: list[dict[str, float]]
     ) -> dict:
         c = self.config
-        roles = [m.role for m in record.messages]
-        letters = [t.letters if v else 0 for t, v in zip(turns, votes, strict=True)]
-        found = [_winner(v, n) for v, n in zip(votes, letters, strict=True)]
-        user, user_score = _vote(votes, letters, roles, ("user",))
-        assistant, assistant_score = _vote(votes, letters, roles, ("assistant",))
-        user_letters = sum(n for n, r in zip(letters, roles, strict=True) if r == "user")
-        answer_letters = [t.letters for t, r in zip(turns, roles, strict=True) if r == "assistant"]
-        assistant_letters = sum(n for n, r in zip(letters, roles, strict=True) if r == "assistant")
+        # One pass over the turns: each turn's winner, and each role's votes (weight × score) and
+        # letters; a turn without a language (no votes) weighs nothing.
+        messages: list[str | None] = []
+        scores: list[float | None] = []
+        user_votes: dict[str, float] = {}
+        answer_votes: dict[str, float] = {}
+        user_letters = assistant_letters = answer_letters = 0
+        has_answer = False
+        chars = code_chars = answer_chars = answer_code = 0
+        for message, turn, turn_votes in zip(record.messages, turns, votes, strict=True):
+            role = message.role
+            letters = turn.letters if turn_votes else 0
+            code, score = _winner(turn_votes, letters)
+            messages.append(code)
+            scores.append(round(score, 4) if code else None)
+            if role == "assistant":
+                has_answer = True
+                answer_letters += turn.letters
+                answer_chars += turn.chars
+                answer_code += turn.code_chars
+                if letters:
+                    assistant_letters += letters
+                    _add(answer_votes, turn_votes)
+            elif role == "user" and letters:
+                user_letters += letters
+                _add(user_votes, turn_votes)
+            if role in _CONVERSATION_ROLES:
+                chars += turn.chars
+                code_chars += turn.code_chars
+        user, user_score = _winner(user_votes, user_letters)
+        assistant, assistant_score = _winner(answer_votes, assistant_letters)
         # The record's language is its training target's: the answers', unless they are too short
         # to carry one (then the prompt decides). An answer long enough but unknown stays unknown.
         if assistant is not None:
             language, score = assistant, assistant_score
-        elif sum(answer_letters) >= c.mixed_min_letters:
+        elif answer_letters >= c.mixed_min_letters:
             language, score = None, 0.0
-        elif answer_letters:
+        elif has_answer:
             language, score = user, user_score
         else:  # no answer at all (prompt-only data): the conversation decides
-            language, score = _vote(votes, letters, roles, _CONVERSATION_ROLES)
+            roles = [m.role for m in record.messages]
+            letters_of = [t.letters if v else 0 for t, v in zip(turns, votes, strict=True)]
+            language, score = _vote(votes, letters_of, roles, _CONVERSATION_ROLES)
         mixed = bool(
             user
             and assistant
@@ -271,11 +321,11 @@ class LanguageStage(RecordStage[LanguageConfig]):
         )
         # The larger of the whole conversation's and the answers' code share.
         code_share = max(
-            _code_share(turns, roles, _CONVERSATION_ROLES), _code_share(turns, roles, ("assistant",))
+            code_chars / chars if chars else 0.0, answer_code / answer_chars if answer_chars else 0.0
         )
         annotation = {
-            "messages": [code for code, _ in found],
-            "scores": [round(score, 4) if code else None for code, score in found],
+            "messages": messages,
+            "scores": scores,
             "user": user,
             "assistant": assistant,
             "mixed": mixed,
@@ -337,13 +387,9 @@ class LanguageStage(RecordStage[LanguageConfig]):
         return self.allowed is None or language in self.allowed
 
 
-def _code_share(turns: list[Prepared], roles: list[str], wanted: tuple[str, ...]) -> float:
-    chars = code = 0
-    for turn, role in zip(turns, roles, strict=True):
-        if role in wanted:
-            chars += turn.chars
-            code += turn.code_chars
-    return code / chars if chars else 0.0
+def _add(total: dict[str, float], votes: dict[str, float]) -> None:
+    for code, value in votes.items():
+        total[code] = total.get(code, 0.0) + value
 
 
 def _context(
@@ -366,21 +412,26 @@ def _context(
     return best
 
 
-def _piece_votes(pieces: list[tuple[str, int]], found: Callable[[str], Detection]) -> dict[str, float]:
-    """language → weight × score over a turn's pieces (empty: the turn has no language)."""
-    votes: dict[str, float] = {}
-    for text, weight in pieces:
-        detection = found(text)
-        if detection.language is not None:
-            votes[detection.language] = votes.get(detection.language, 0.0) + weight * detection.score
-    return votes
+def _whole(record: InstructionRecord, turn_pieces: list[list[tuple[str, int]]]) -> str | None:
+    """The record's conversation pieces joined, when there are at least two (else None)."""
+    texts = [
+        text
+        for message, turn in zip(record.messages, turn_pieces, strict=True)
+        if message.role in _CONVERSATION_ROLES
+        for text, _ in turn
+    ]
+    return " ".join(texts) if len(texts) > 1 else None
 
 
 def _winner(votes: dict[str, float], letters: int) -> tuple[str | None, float]:
     if not votes or not letters:
         return None, 0.0
-    best = max(sorted(votes), key=votes.__getitem__)  # ties: alphabetical, so deterministic
-    return best, min(1.0, votes[best] / letters)
+    if len(votes) == 1:
+        ((best, value),) = votes.items()
+    else:
+        best = max(sorted(votes), key=votes.__getitem__)  # ties: alphabetical, so deterministic
+        value = votes[best]
+    return best, min(1.0, value / letters)
 
 
 def _vote(
