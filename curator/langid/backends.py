@@ -91,6 +91,12 @@ class Backend(ABC):
         context) only, so it does not depend on how records are batched."""
         return self.detect([item.text for item, _ in pending])
 
+    def contexts(self, texts: Sequence[str]) -> list[Detection | None]:
+        """For a conversation none of whose turns the cheap pass settled: its turns joined, as a
+        context for :meth:`detect_rest` (None: no language to lean on). Default: what the cheap
+        pass settles."""
+        return [d if isinstance(d, Detection) and d.language else None for d in self.detect_fast(texts)]
+
     @classmethod
     def check_installed(cls) -> None:
         """Raise ModelUnavailable when the package is missing; cheap (no import, no model load)."""
@@ -449,9 +455,12 @@ class CascadeBackend(Backend):
        instruction data) ends here (:meth:`detect_fast`).
     3. With a context (:meth:`detect_rest`: another turn of the conversation confidently in
        language L), fastText's answer L stands at probability ≥ ``context_min``: a short answer
-       "Sleep like a log." to an English prompt is English without asking lingua. A text with
-       fewer than ``lingua_min_letters`` letters ("True.", "Poem") is unknown: one short word
-       names no language reliably.
+       "Sleep like a log." to an English prompt is English without asking lingua. Below that,
+       lingua's trigrams over the candidates of step 4 confirm L when they rank it first with
+       confidence ≥ ``context_confirm`` (~10× cheaper than the full models, which decide
+       otherwise: a Luganda answer that fastText, which has no Luganda, calls weakly English is
+       not confirmed). A text with fewer than ``lingua_min_letters`` letters ("True.", "Poem") is
+       unknown: one short word names no language reliably.
     4. Otherwise lingua decides, with fastText's ``k`` best. Candidates: fastText's labels until
        0.95 of their mass; on text shorter than ``shortlist_chars``, the three best of lingua's
        low-accuracy mode over all its languages (trigrams: it finds what fastText misses on short
@@ -545,6 +554,21 @@ class CascadeBackend(Backend):
     def detect_rest(self, pending: Sequence[tuple[Undecided, Detection | None]]) -> list[Detection]:
         self.load()
         return [self._rest_one(item, context) for item, context in pending]
+
+    def contexts(self, texts: Sequence[str]) -> list[Detection | None]:
+        """A whole conversation leans on fastText's answer at ``context_min`` already (on at least
+        ``min_chars`` characters): its turns still have to agree with it, each on its own."""
+        out: list[Detection | None] = []
+        for text, found in zip(texts, self.detect_fast(texts), strict=True):
+            if isinstance(found, Detection):
+                out.append(found if found.language else None)
+            elif found.fast and found.fast[0][0] >= self.context_min and len(text) >= self.min_chars:
+                prob, label = found.fast[0]
+                code = self.fast._codes.get(label) or label[9:]
+                out.append(Detection(FOLDED.get(code, code), min(1.0, prob), "fasttext"))
+            else:
+                out.append(None)
+        return out
 
     def _fast_scores(self, pairs: list[tuple[float, str]]) -> dict[str, float]:
         """fastText's probabilities by code; Serbo-Croatian (sh) shared by hr, bs and sr."""

@@ -36,10 +36,12 @@ removed; long turns sampled). A turn that mixes CJK with other scripts ("翻译�
 book is very interesting.") is detected as two pieces that vote with their letters (a CJK
 character counts 3). The whole batch is detected at once, and identical pieces (a repeated
 system prompt) are detected once, in two passes: the backend's cheap pass first (for the cascade:
-scripts and fastText), then what it left, each piece with its record's context (the detection of
-the record's heaviest settled conversation piece), so that a short answer fastText already
-leans to the prompt's language for ("Sleep like a log." after an English instruction) needs no
-lingua. The context is a function of the record alone, so results never depend on batching.
+scripts and fastText), then what it left, each piece with its record's context: the detection of
+the record's heaviest settled conversation piece, or, when none settled, what the backend makes
+of the conversation's pieces joined (``Backend.contexts``). A short answer fastText already leans
+to the prompt's language for ("Sleep like a log." after an English instruction) then needs no
+lingua, and with the fastText backend takes the prompt's score instead of failing ``min_score``.
+The context is a function of the record alone, so results never depend on batching.
 """
 
 from __future__ import annotations
@@ -240,10 +242,9 @@ class LanguageStage(RecordStage[LanguageConfig]):
             contexts.append(context)
             unsettled_of.append(unsettled)
         if wholes:
-            for detection, indices in zip(backend.detect_fast(list(wholes)), wholes.values(), strict=True):
-                if isinstance(detection, Detection) and detection.language is not None:
-                    for index in indices:
-                        contexts[index] = detection
+            for detection, indices in zip(backend.contexts(list(wholes)), wholes.values(), strict=True):
+                for index in indices:
+                    contexts[index] = detection
         pending: dict[tuple[str, Detection | None], int] = {}
         for unsettled, context in zip(unsettled_of, contexts, strict=True):
             for text in unsettled:
