@@ -507,14 +507,24 @@ def test_one_short_word_is_unknown_not_a_guess() -> None:
 # -- issue 15: fewer lingua calls where the record already says the language -----------------------
 
 
-def test_short_turns_together_are_the_context() -> None:
-    # Neither turn settles alone (fastText: 0.94 on 24 characters, 0.59); the two together do,
-    # so both are English without lingua.
+def test_a_conversation_is_a_context_but_no_witness_of_its_own() -> None:
+    # No turn settles alone; the conversation as a whole leans English, and each turn is checked
+    # against it (lingua's trigrams), not taken from it.
     stage = LanguageStage(LanguageConfig())
-    kept = stage.process([record("What does DNA stand for?", "DNA stands for deoxyribonucleic acid.")]).kept
-    assert [r.annotations.language for r in kept] == ["en"]
-    assert kept[0].annotations.extra["language"]["messages"] == ["en", "en"]
-    assert stage.backend is not None and not stage.backend.accurate._loaded
+    english = record("Name a famous scientist.", "Albert Einstein was a famous scientist.")
+    assert stage.process([english]).kept[0].annotations.extra["language"]["messages"] == ["en", "en"]
+    backend = stage.backend
+    assert backend is not None
+    whole = backend.contexts(["Name a famous scientist. Albert Einstein was a famous scientist."])[0]
+    assert whole is not None and (whole.language, whole.method) == ("en", "conversation")
+    # A Maori prompt fastText cannot name, plus a short English reply, reads as Latvian as a whole:
+    # the prompt stays Maori. A confusable group's language is no weak context (bg/mk).
+    maori = "taku ekenga ki tēnei tūranga"
+    assert backend.contexts([f"{maori} Sure, here it is."])[0] is not None
+    found = stage.process([record(maori, "Sure, here it is.")]).kept[0].annotations.extra["language"]
+    assert found["messages"][0] == "mi"
+    bulgarian = "Здрасти! - Можеш ли да ми помогнеш да си организирам сватбата?"
+    assert backend.contexts([f"{bulgarian} Sure, here it is."]) == [None]
 
 
 def test_weak_agreement_is_confirmed_and_foreign_answers_are_not() -> None:

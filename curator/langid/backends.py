@@ -556,16 +556,23 @@ class CascadeBackend(Backend):
         return [self._rest_one(item, context) for item, context in pending]
 
     def contexts(self, texts: Sequence[str]) -> list[Detection | None]:
-        """A whole conversation leans on fastText's answer at ``context_min`` already (on at least
-        ``min_chars`` characters): its turns still have to agree with it, each on its own."""
+        """A whole conversation is a weaker context than another turn: the turn being checked is
+        part of it (a foreign prompt plus "Sure, here it is." reads as English to fastText when
+        fastText cannot name the prompt's language). So its detection (method ``conversation``)
+        settles no turn by itself: a turn agreeing with it is confirmed by lingua's trigrams,
+        which also weigh the languages fastText cannot name. Also when fastText leans on the whole
+        at ``context_min`` only (on at least ``min_chars`` characters), except for a confusable
+        group's language (bg/mk, da/nb, …: the full models decide those)."""
         out: list[Detection | None] = []
         for text, found in zip(texts, self.detect_fast(texts), strict=True):
             if isinstance(found, Detection):
-                out.append(found if found.language else None)
-            elif found.fast and found.fast[0][0] >= self.context_min and len(text) >= self.min_chars:
-                prob, label = found.fast[0]
-                code = self.fast._codes.get(label) or label[9:]
-                out.append(Detection(FOLDED.get(code, code), min(1.0, prob), "fasttext"))
+                out.append(found._replace(method=_CONVERSATION) if found.language else None)
+                continue
+            prob, label = found.fast[0] if found.fast else (0.0, "")
+            code = self.fast._codes.get(label) or label[9:]
+            weak = prob >= self.context_min and len(text) >= self.min_chars
+            if weak and code not in GROUP_OF and label != "__label__sh":
+                out.append(Detection(FOLDED.get(code, code), min(1.0, prob), _CONVERSATION))
             else:
                 out.append(None)
         return out
@@ -611,7 +618,7 @@ class CascadeBackend(Backend):
             top_prob, top_label = item.fast[0]
             top = FOLDED.get(code := self.fast._codes.get(top_label) or top_label[9:], code)
             agrees = context is not None and context.language == top
-            if agrees and top_prob >= self.context_min:
+            if agrees and top_prob >= self.context_min and context.method != _CONVERSATION:
                 # Another turn is confidently in this language and fastText agrees.
                 return Detection(top, max(top_prob, min(context.score, 1.0)), "context")
         else:
@@ -624,7 +631,10 @@ class CascadeBackend(Backend):
         probs = self._fast_scores(self.fast.raw_kbest(text, self.k))
         if agrees:
             assert context is not None
-            return self._decide(text, probs, top_prob, top, shortlist=False, confirm=context)
+            # A whole conversation is no witness of its own: unconfirmed, its turn is decided as
+            # if it had no context (all-language shortlist included).
+            trusted = context.method != _CONVERSATION
+            return self._decide(text, probs, top_prob, top, shortlist=not trusted, confirm=context)
         return self._decide(text, probs, top_prob, top)
 
     def _decide(
@@ -705,6 +715,7 @@ class CascadeBackend(Backend):
 
 
 _SERBO_CROATIAN = ("hr", "bs", "sr")
+_CONVERSATION = "conversation"  # a context read from the whole conversation (CascadeBackend.contexts)
 
 
 def _has_letters(text: str, n: int) -> bool:

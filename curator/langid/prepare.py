@@ -39,6 +39,7 @@ _DIGIT = re.compile(r"\d")
 _SYMBOL_BYTES = b"#*_~|<>=+^\\{}[]`@$%&/"
 _BLANK_SYMBOLS = bytes.maketrans(_SYMBOL_BYTES, b" " * len(_SYMBOL_BYTES))
 _DASHES = re.compile(r"-{2,}")
+_NON_DIGIT_BYTES = bytes(b for b in range(256) if not 48 <= b <= 57)
 _SPACE = re.compile(r"\s+")
 _NON_LETTER = re.compile(r"[\W\d_]+")
 _CJK = re.compile(
@@ -154,10 +155,12 @@ def _is_code_line(line: str) -> bool:
 
 def _strip_noise(text: str) -> str:
     """Numbers and markup symbols out, whitespace collapsed."""
-    if _DIGIT.search(text):
-        text = _NUMBER.sub(" ", text)
     # surrogatepass: a lone surrogate (from JSON "\\ud800") survives the round trip unchanged.
-    text = text.encode("utf-8", "surrogatepass").translate(_BLANK_SYMBOLS).decode("utf-8", "surrogatepass")
+    data = text.encode("utf-8", "surrogatepass")
+    # Digits: an ASCII one shows in the bytes (C speed); other scripts' digits need the regex.
+    if data.translate(None, _NON_DIGIT_BYTES) if text.isascii() else _DIGIT.search(text):
+        data = _NUMBER.sub(" ", text).encode("utf-8", "surrogatepass")
+    text = data.translate(_BLANK_SYMBOLS).decode("utf-8", "surrogatepass")
     if "--" in text:
         text = _DASHES.sub(" ", text)
     return " ".join(text.split())
