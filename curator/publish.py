@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from curator import pipeline
+from curator.engines.remote_work import remove_work
 from curator.errors import CuratorError
 from curator.io.remote import is_url, publish, remote_exists, staging_dir
 from curator.pipeline import RunResult
@@ -36,11 +37,14 @@ def run_recipe_to(loaded: LoadedRecipe, out: str | Path, overwrite: bool = False
         manifest = folder.read_manifest().to_json()
         if overwrite or manifest.get("recipe", {}).get("sha256") != loaded.sha256:
             shutil.rmtree(local)
+    work_url = f"{url}/{RunFolder.WORK}"
     if folder.manifest_path.is_file():
         result = RunResult(local, folder.read_manifest())
     else:
         if kwargs.get("engine") == "ray":  # Ray's workers share the bucket, not a filesystem
-            kwargs["work_url"] = f"{url}/{RunFolder.WORK}"
+            kwargs["work_url"] = work_url
         result = pipeline.run_recipe(loaded, local, overwrite=overwrite and local.exists(), **kwargs)
+    # Only a finished run drops the work files on the bucket: until its manifest, a rerun resumes from them.
+    remove_work(work_url, options)
     publish(local, url, RunFolder.MANIFEST, options)
     return result

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import random
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_DATA, run_files, write_recipe
+from conftest import SAMPLE_DATA, copy_sample, run_files, write_recipe
 from interrupted_runs import CURATOR, kill_when, outputs
 
 from curator.pipeline import run_recipe
@@ -89,3 +92,57 @@ def test_planted_near_duplicates_same_output_with_ray_worker_reduce(
     assert removed["exact_dedup"] >= 25 and removed["minhash_dedup"] >= 10
     assert removed["decontaminate"] >= 5
     assert run_files(tmp_path / "ray") == run_files(tmp_path / "local")
+
+
+@pytest.mark.slow
+def test_a_node_out_of_memory_is_one_error_line_with_advice(tmp_path: Path) -> None:
+    """Ray's real memory monitor, told that 1 % of the machine's memory is the limit, kills the
+    shard actor as it starts (nothing is allocated to get there): the run stops after its bounded
+    restarts (instead of restarting it forever) with one `error:` line, exit code 3, no traceback."""
+    copy_sample(tmp_path, "alpaca_52k_slice.json")
+    recipe = write_recipe(
+        tmp_path, "sources:\n  - {name: a, path: alpaca_52k_slice.json, license: CC-BY-NC-4.0}\n"
+        "stages:\n  - type: length\n"
+    )
+    env = {
+        **os.environ,
+        "RAY_memory_usage_threshold": "0.01",
+        "RAY_memory_monitor_refresh_ms": "100",
+        "RAY_task_oom_retries": "0",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "curator.cli", "run", str(recipe), "--out", str(tmp_path / "run"),
+         "--engine", "ray", "--workers", "1"],
+        env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 3, done.stderr[-3000:]
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert errors[0].startswith("error: the system refused: out of memory: Ray's memory monitor stopped")
+    assert "use fewer --workers, a smaller run.batch_size or nodes with more memory" in errors[0]
+    assert done.stderr.rstrip().endswith(errors[0])  # the last word is ours
+
+
+def test_an_error_raised_in_a_ray_task_is_its_own_one_line(ray_local: None) -> None:
+    """A CuratorError raised inside a Ray task (a reduce part missing its input) reaches the CLI
+    as that error, not as Ray's wrapper whose text carries the remote traceback."""
+    from curator.engines.ray import _as_user_error
+    from curator.errors import CuratorError
+
+    @ray.remote(max_retries=0)
+    def missing() -> None:
+        raise CuratorError("s3://b/run/_work/signatures/pass0/000000.npz: missing from the work folder")
+
+    with pytest.raises(ray.exceptions.RayTaskError) as raised:
+        ray.get(missing.remote())
+    assert "\n  File " in str(raised.value)  # the remote stack the CLI would have printed
+    error = _as_user_error(ray, raised.value)
+    assert type(error) is CuratorError
+    assert str(error) == "s3://b/run/_work/signatures/pass0/000000.npz: missing from the work folder"
+    oom = ray.exceptions.OutOfMemoryError(
+        "1 worker(s) were killed due to the node running low on memory. Memory on the node "
+        "(IP: 10.0.0.7, ID: ab12) was 60.10GB used / 62.00GB limit (0.969)\nOOM kill reason: …"
+    )
+    error = _as_user_error(ray, oom)
+    assert isinstance(error, OSError) and error.errno == errno.ENOMEM
+    assert "(node 10.0.0.7: 60.10GB used of 62.00GB)" in str(error) and "\n" not in str(error)

@@ -20,8 +20,12 @@ Other global stages reduce in the driver over the compact signatures the workers
 from __future__ import annotations
 
 import dataclasses
+import errno
+import inspect
 import logging
+import re
 import shutil
+import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -108,8 +112,10 @@ class RayEngine:
     ) -> EngineResult:
         ray = _import_ray()
         # Our own progress bars and summary speak for the run; Ray's per-dataset logs would bury them.
-        for name in ("ray", "ray.data"):
-            logging.getLogger(name).setLevel(logging.ERROR)
+        # A failed dataset is our one error line (Ray Data's log file under the session folder keeps
+        # the stack trace Ray Data would otherwise print to stderr as well).
+        logging.getLogger("ray").setLevel(logging.ERROR)
+        logging.getLogger("ray.data").setLevel(logging.CRITICAL)
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False
         context.print_on_execution_start = False
@@ -126,6 +132,8 @@ class RayEngine:
                 ray.init(num_cpus=self.workers, **options)
         try:
             return self._run(ray, recipe, inputs, work_root, batch_size, on_report)
+        except ray.exceptions.RayError as exc:
+            raise _as_user_error(ray, exc) from None
         finally:
             if started_here:
                 ray.shutdown()
@@ -158,9 +166,8 @@ class RayEngine:
             return self._reduce_in_workers(ray, partitioned, WorkDir(work_root), pass_index, reports, remote)
 
         run_passes(recipe, WorkDir(work_root), result, enumerate(specs), map_tasks, on_report, reduce)
-        if remote:  # the run folder is assembled here, from the driver's copy
-            remote.pull_assembled(work_root)
-            remote.remove()
+        if remote:  # the run folder is assembled here, from the driver's copy; the prefix stays
+            remote.pull_assembled(work_root)  # until the run is finished (a rerun resumes from it)
             _clean_nodes(ray, remote)
         return result
 
@@ -211,18 +218,55 @@ class RayEngine:
         if not todo:
             return
         dataset = ray.data.from_items(todo, override_num_blocks=len(todo))
-        mapped = dataset.map_batches(
-            _PassActor,
-            fn_constructor_args=(plan, str(work_root), remote),
-            batch_size=1,
-            compute=ray.data.ActorPoolStrategy(size=min(self.workers, len(todo))),
-            num_cpus=1,
-        )
+        with warnings.catch_warnings():  # Ray 2.60 deprecates actor options, and has no other way yet
+            warnings.filterwarnings("ignore", message="`ray_remote_args` is deprecated")
+            mapped = dataset.map_batches(
+                _PassActor,
+                fn_constructor_args=(plan, str(work_root), remote),
+                batch_size=1,
+                compute=ray.data.ActorPoolStrategy(size=min(self.workers, len(todo))),
+                num_cpus=1,
+                **_bounded_restarts(dataset.map_batches),
+            )
         for row in mapped.iter_rows():
             report = unpack(row["report"])
             if remote:  # the driver's folder holds the markers: a rerun resumes from it
                 WorkDir(work_root).mark_done(pass_index, report)
             yield report
+
+
+# How often a shard actor is restarted (and its task retried) after its process died, e.g. killed
+# by Ray's memory monitor. Ray Data's default is forever: a node short of memory would kill the
+# same actor again and again and the run would never end; after these many the run stops with one
+# clear error line instead, and running the same command again resumes it.
+_RESTARTS = 3
+
+
+def _bounded_restarts(map_batches: Any) -> dict[str, int]:
+    """The actor options bounding restarts, where this Ray's ``map_batches`` still takes them."""
+    if "ray_remote_args" not in inspect.signature(map_batches).parameters:
+        return {}  # a Ray without actor options: its own default
+    return {"max_restarts": _RESTARTS, "max_task_retries": _RESTARTS}
+
+
+def _as_user_error(ray: Any, exc: Exception) -> Exception:
+    """What a Ray failure means to the user: out of memory (exit 3, with advice), the error a
+    task raised (a CuratorError or OSError, without Ray's remote traceback), or ``exc`` itself."""
+    oom = isinstance(exc, ray.exceptions.OutOfMemoryError) or (
+        isinstance(exc, ray.exceptions.RayActorError) and "low on memory" in str(exc)
+    )
+    if oom:
+        usage = re.search(r"\(IP: ([^,]+),.*?was ([\d.]+GB) used / ([\d.]+GB) limit", str(exc), re.DOTALL)
+        where = f" (node {usage[1]}: {usage[2]} used of {usage[3]})" if usage else ""
+        return OSError(
+            errno.ENOMEM,
+            f"out of memory: Ray's memory monitor stopped a task{where}; use fewer --workers, a smaller "
+            "run.batch_size or nodes with more memory, then run the same command again to resume",
+        )
+    cause = getattr(exc, "cause", None)  # a RayTaskError: the exception the task raised
+    if isinstance(exc, ray.exceptions.RayTaskError) and isinstance(cause, CuratorError | OSError):
+        return cause
+    return exc
 
 
 def _plan_bytes(recipe: Recipe, inputs: list[InputFile], fetch_remote: bool) -> bytes:
@@ -325,8 +369,8 @@ def _merge(
 
 
 def _clean_nodes(ray: Any, remote: RemoteWork) -> None:
-    """Every live node deletes its copy of this run's work files (downloaded signature files
-    alone are 321 B per row): one zero-CPU task pinned to each node."""
+    """Every live node deletes its copies of this run's work files, interrupted attempts' too
+    (downloaded signature files alone are 321 B per row): one zero-CPU task pinned to each node."""
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
     clean = ray.remote(num_cpus=0, max_retries=3)(_remove_local)
@@ -339,7 +383,7 @@ def _clean_nodes(ray: Any, remote: RemoteWork) -> None:
 
 
 def _remove_local(remote: RemoteWork) -> None:
-    shutil.rmtree(remote.local, ignore_errors=True)
+    shutil.rmtree(remote.local.parent, ignore_errors=True)  # every attempt's folder for this URL
 
 
 def _import_ray() -> Any:

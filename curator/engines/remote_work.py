@@ -6,9 +6,11 @@ task writes its files there as on one machine, then uploads every file of its sh
 completion marker (``done/``) last — and deletes the local copies. A task that needs a file
 another node wrote (a previous pass's records, a reduce's signature files, its parts' results,
 a shard's decisions) downloads it once per node. At the end the driver downloads what the run
-folder is assembled from (kept, removed and rejected records) and deletes the prefix. The
-driver writes each completion marker into its own work folder as the report arrives, so its
-folder stays what an interrupted run resumes from (a fresh one clears the prefix first).
+folder is assembled from (kept, removed and rejected records); the prefix is deleted only once
+the run folder is finished (its manifest written), so a run interrupted at any point before that
+resumes from it. The driver writes each completion marker into its own work folder as the report
+arrives, so its folder says what an interrupted run resumes from (a fresh one clears the prefix
+first). Each node's copies, every attempt's, are deleted at the end of the engine's run.
 Objects are written whole (an S3 PUT is atomic); downloads are atomic locally.
 """
 
@@ -109,3 +111,8 @@ class RemoteWork:
         """Delete the work prefix (the driver holds everything the run folder needs)."""
         if self.fs.exists(self.key("").rstrip("/")):
             self.fs.rm(self.key("").rstrip("/"), recursive=True)
+
+
+def remove_work(url: str, storage_options: dict[str, Any] | None = None) -> None:
+    """Delete the work prefix ``url`` of a finished run, if there is one."""
+    RemoteWork(url, storage_options).remove()
