@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_DATA
+from conftest import SAMPLE_DATA, copy_sample
 from test_remote import curator, remote_files, s3  # noqa: F401 (s3: the module's S3 server fixture)
 
 pytest.importorskip("ray", reason="the ray extra is not installed")
@@ -146,3 +146,53 @@ def test_a_killed_ray_run_on_s3_resumes_to_identical_output(
     assert not fs.exists("runs/resume-ray/_work")
     # no node (here: this machine) keeps a copy of any attempt's work files
     assert not [p for p in (tmp_path / "cache" / "work").rglob("*") if p.is_file()]
+
+
+def test_local_inputs_are_uploaded_for_the_workers_when_work_is_on_s3(s3, tmp_path: Path) -> None:  # noqa: F811
+    """--out s3:// on Ray with inputs on the driver's disk: the driver uploads them under the
+    work prefix (the bucket is all the nodes share) and each worker, with its own cache, fetches
+    them from there; output byte-identical to the local engine's, provenance naming the local file."""
+    import ray
+
+    from curator.publish import run_recipe_to
+    from curator.recipe import load_recipe
+
+    copy_sample(tmp_path, "alpaca_52k_slice.json", "dolly_open_qa_text.jsonl")
+    (tmp_path / "recipe.yaml").write_text(
+        "sources:\n  - {name: alpaca, path: alpaca_52k_slice.json, license: CC-BY-NC-4.0}\n"
+        "  - {name: dolly, path: dolly_open_qa_text.jsonl, format: text, license: CC-BY-SA-3.0}\n"
+        "stages:\n  - type: length\n  - type: exact_dedup\nrun: {batch_size: 100}\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, **s3}
+    done = curator("run", "recipe.yaml", "--out", "s3://runs/local-inputs-ref", "-q", cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    worker_cache = tmp_path / "worker-cache"
+    ray.init(
+        num_cpus=2, include_dashboard=False, log_to_driver=False,
+        runtime_env={"env_vars": {"CURATOR_CACHE": str(worker_cache)}},
+    )
+    fs = s3fs.S3FileSystem(skip_instance_cache=True)
+    uploaded: set[str] = set()
+
+    def look(_pass: int, _report: object) -> None:
+        uploaded.update(p.rsplit("/", 1)[-1] for p in fs.find("runs/local-inputs/_work/inputs"))
+
+    try:
+        result = run_recipe_to(
+            load_recipe(tmp_path / "recipe.yaml"), "s3://runs/local-inputs", engine="ray", workers=2,
+            on_report=look,
+        )
+    finally:
+        ray.shutdown()
+    assert uploaded == {"alpaca_52k_slice.json", "dolly_open_qa_text.jsonl"}
+    fetched = {p.name for p in (worker_cache / "remote").rglob("*") if p.is_file()}
+    assert fetched == {"alpaca_52k_slice.json", "dolly_open_qa_text.jsonl"}
+    reference, distributed = remote_files(fs, "runs/local-inputs-ref"), remote_files(fs, "runs/local-inputs")
+    assert {k: v for k, v in distributed.items() if k != "manifest.json"} == {
+        k: v for k, v in reference.items() if k != "manifest.json"}
+    assert result.manifest["counts"]["input_rows"] > 298
+    data = [json.loads(line) for name, blob in distributed.items() if name.startswith("data/")
+            for line in blob.decode().splitlines()]
+    assert {r["provenance"]["file"] for r in data} == {"alpaca_52k_slice.json", "dolly_open_qa_text.jsonl"}
+    assert not fs.exists("runs/local-inputs/_work")

@@ -7,8 +7,9 @@ Workers read their own rows (plain JSON Lines by byte offset) and write their sh
 the run folder (on a cluster: storage every node sees, e.g. NFS), or, given ``work_url`` (a run
 folder on an object store: ``--out s3://…``), to their own disk, uploading each shard's files to
 the bucket (:mod:`curator.engines.remote_work`): then no filesystem is shared between nodes.
-Remote inputs (``s3://…``) are fetched by each node itself. The plan (recipe and inputs) travels
-in Ray's object store, never as a file.
+Remote inputs (``s3://…``) are fetched by each node itself; with work on a bucket, inputs on the
+driver's disk are uploaded under the work prefix first and fetched the same way. The plan
+(recipe and inputs) travels in Ray's object store, never as a file.
 
 A global stage with a partitioned reduce (:mod:`curator.dedup.partitioned`: MinHash and exact
 dedup) reduces in the workers: each shard task writes its signatures to the work folder, Ray
@@ -153,7 +154,7 @@ class RayEngine:
         remote = RemoteWork(self.work_url, self.storage_options) if self.work_url else None
         if remote and not WorkDir(work_root).has_markers():
             remote.remove()  # a fresh run: nothing an older attempt left under the prefix counts
-        plan = [ray.put(_plan_bytes(recipe, inputs, remote is not None))]
+        plan = [ray.put(_plan_bytes(recipe, inputs, _input_urls(recipe, inputs, remote)))]
 
         def map_tasks(pass_index: int, tasks: Iterable[Task]) -> Iterator[ShardReport]:
             return self._map_pass(ray, plan, work_root, remote, pass_index, tasks)
@@ -269,14 +270,33 @@ def _as_user_error(ray: Any, exc: Exception) -> Exception:
     return exc
 
 
-def _plan_bytes(recipe: Recipe, inputs: list[InputFile], fetch_remote: bool) -> bytes:
+def _input_urls(
+    recipe: Recipe, inputs: list[InputFile], remote: RemoteWork | None
+) -> list[tuple[str, dict[str, Any] | None] | None]:
+    """Where each node fetches each input from, with its storage options (None: read ``path``).
+    With work on a bucket, a remote input from its own URL, and a file on the driver's disk from
+    the copy uploaded under the work prefix (another node cannot read the driver's disk)."""
+    if remote is None:
+        return [None] * len(inputs)
+    urls: list[tuple[str, dict[str, Any] | None] | None] = []
+    for index, item in enumerate(inputs):
+        url = remote_name(item.path)
+        if url is not None:
+            urls.append((url, recipe.sources[item.source_index].storage_options))
+        else:
+            urls.append((remote.upload_input(index, item.path, item.size), remote.storage_options))
+    return urls
+
+
+def _plan_bytes(
+    recipe: Recipe, inputs: list[InputFile], urls: list[tuple[str, dict[str, Any] | None] | None]
+) -> bytes:
     """The recipe as JSON plus what stage configs resolved privately (an eval set's base folder),
-    the inputs, and (``fetch_remote``) the URL each node fetches a remote input from itself."""
+    the inputs, and the URL (with storage options) each node fetches an input from itself."""
     private = [
         {k: v for k, v in (stage.__pydantic_private__ or {}).items() if isinstance(v, _PLAIN)}
         for stage in recipe.stages
     ]
-    urls = [remote_name(item.path) if fetch_remote else None for item in inputs]
     return pack((recipe.model_dump_json(), private, inputs, urls))
 
 
@@ -288,8 +308,7 @@ def _read_plan(data: bytes) -> tuple[Recipe, list[InputFile]]:
             setattr(stage, name, value)
     for index, (item, url) in enumerate(zip(inputs, urls, strict=True)):
         if url is not None:  # this node's own copy (cached by URL, size and ETag)
-            options = recipe.sources[item.source_index].storage_options
-            inputs[index] = dataclasses.replace(item, path=fetch(url, options)[0])
+            inputs[index] = dataclasses.replace(item, path=fetch(url[0], url[1])[0])
     return recipe, inputs
 
 

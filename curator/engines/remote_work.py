@@ -11,6 +11,8 @@ the run folder is finished (its manifest written), so a run interrupted at any p
 resumes from it. The driver writes each completion marker into its own work folder as the report
 arrives, so its folder says what an interrupted run resumes from (a fresh one clears the prefix
 first). Each node's copies, every attempt's, are deleted at the end of the engine's run.
+Inputs on the driver's own disk are uploaded under ``inputs/`` first: the bucket is the only thing
+the nodes share, so a local path may not exist on the node that reads it.
 Objects are written whole (an S3 PUT is atomic); downloads are atomic locally.
 """
 
@@ -98,6 +100,19 @@ class RemoteWork:
             self.push(path, path.relative_to(root))
         for path in files:
             path.unlink()
+
+    def upload_input(self, index: int, path: Path, size: int) -> str:
+        """Put the driver's local input ``path`` (a file or a ``datasets`` folder) under the
+        prefix, streamed (fsspec uploads in parts: memory stays bounded); its URL, which every node
+        fetches like any remote input. A resumed run keeps an upload whose size matches (the run's
+        fingerprint has already checked that the input did not change)."""
+        rel = f"inputs/{index:05d}/{path.name}"
+        key = self.key(rel)
+        if path.is_dir():
+            self.fs.put(str(path).rstrip("/") + "/", key, recursive=True)
+        elif not (self.fs.exists(key) and self.fs.size(key) == size):
+            self.fs.put_file(str(path), key)
+        return f"{self.url.rstrip('/')}/{rel}"
 
     def pull_assembled(self, root: Path) -> None:
         """Download what the run folder is assembled from into the driver's ``root``."""
