@@ -69,6 +69,7 @@ def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     }
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
+    s3fs.S3FileSystem.clear_instance_cache()  # an earlier module's client knows an older endpoint
     try:
         fs = s3fs.S3FileSystem(skip_instance_cache=True)
         fs.mkdir("inputs")
