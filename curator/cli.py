@@ -98,8 +98,8 @@ def cli(debug: bool, log_format: str, log_level: str) -> None:
     """Curate instruction-tuning data into clean, documented, licence-checked mixtures.
 
     Exit codes: 0 done; 1 validate found bad rows; 2 user error (recipe, input, arguments, run
-    folder); 3 the system refused (disk full, permission denied, read-only); 4 internal error;
-    130 interrupted.
+    folder); 3 the system refused (disk full, permission denied, read-only, out of memory); 4
+    internal error; 130 interrupted.
     """
     from curator.logs import setup_logging
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_BAD_ROWS = 1  # `curator validate` found rows that are not records
 EXIT_USER = 2  # a CuratorError: recipe, input, arguments, run folder
-EXIT_IO = 3  # the system refused: disk full, permission denied, read-only file system
+EXIT_IO = 3  # the system refused: disk full, permission denied, read-only, out of memory (Ray)
 EXIT_INTERNAL = 4  # a bug: please report it (with the --debug traceback)
 EXIT_INTERRUPTED = 130  # Ctrl-C / SIGINT
 
