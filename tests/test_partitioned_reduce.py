@@ -61,7 +61,7 @@ def _partitioned(stage, records, tmp_path: Path, parts: int):
         plan.save(sig, path)
     decisions = [tmp_path / f"dec/{i}.npz" for i in range(len(shards))]
     reduce_in_process(plan, paths, offsets, tmp_path / f"scratch{parts}", decisions, parts)
-    return stage.reduce(signatures), [StoredDecisions(p).load() for p in decisions]
+    return stage.reduce(signatures), [StoredDecisions(p, plan.decisions_kind).load() for p in decisions]
 
 
 @pytest.mark.parametrize("parts", [1, 3])
@@ -85,3 +85,45 @@ def test_partitioned_exact_reduce_equals_in_process(tmp_path: Path, parts: int, 
     local, partitioned = _partitioned(stage, planted_records(), tmp_path, parts)
     assert sum(int((~d.kept).sum()) for d in local) >= 40
     _same(local, partitioned)
+
+
+def boilerplate_records(seed: int = 11) -> list[InstructionRecord]:
+    """Real Alpaca answers, some sharing lines and paragraphs (a repeated footer, answers pasted
+    into others), plus empty texts: what line_dedup measures."""
+    rows = json.loads((SAMPLE_DATA / "alpaca_52k_slice.json").read_text(encoding="utf-8"))[:300]
+    rng = random.Random(seed)
+    outputs = [r["output"] for r in rows]
+    texts = []
+    for output in outputs:
+        roll = rng.random()
+        if roll < 0.2:
+            output += "\n\nThis answer was reviewed.\nSee the guidelines."  # a repeated footer
+        elif roll < 0.35:
+            output = rng.choice(outputs) + "\n\n" + output  # another answer pasted in front
+        texts.append(output)
+    texts += ["", "\n\n", rng.choice(texts)]
+    return [
+        InstructionRecord(
+            id=f"{i:024x}",
+            messages=[{"role": "user", "content": "Answer."}, {"role": "assistant", "content": t or " "}],
+            provenance={"source": "alpaca"},
+        )
+        for i, t in enumerate(texts)
+    ]
+
+
+@pytest.mark.parametrize("parts", [1, 3])
+def test_partitioned_line_dedup_reduce_equals_in_process(tmp_path: Path, parts: int) -> None:
+    from curator.stages.line_dedup import LineDedup, LineDedupConfig
+
+    stage = LineDedup(LineDedupConfig(text="assistant"))
+    local, partitioned = _partitioned(stage, boilerplate_records(), tmp_path, parts)
+    assert sum(int(d["line"][2].sum()) for d in local) >= 80  # repeated lines were found
+    assert sum(int(d["paragraph"][2].sum()) for d in local) >= 40
+    assert len(local) == len(partitioned)
+    for a, b in zip(local, partitioned, strict=True):
+        assert list(a) == list(b) == ["line", "paragraph"]  # the order the annotations are written in
+        for unit in a:
+            for x, y in zip(a[unit], b[unit], strict=True):
+                np.testing.assert_array_equal(x, y)
+                assert x.dtype == y.dtype

@@ -61,7 +61,8 @@ def test_planted_near_duplicates_same_output_with_ray_worker_reduce(
     tmp_path: Path, ray_local: None
 ) -> None:
     """Real Alpaca rows with planted near copies (one word changed), exact copies and eval
-    overlap: the partitioned MinHash and exact reduces on Ray and decontamination (a record stage:
+    overlap: the partitioned line-dedup (repeated lines tagged and counted in each record's
+    annotations), MinHash and exact reduces on Ray and decontamination (a record stage:
     each worker holds the eval index, so nothing of it reduces in the driver) remove exactly
     what the local engine removes."""
     rows = json.loads((SAMPLE_DATA / "alpaca_52k_slice.json").read_text(encoding="utf-8"))[:300]
@@ -80,14 +81,16 @@ def test_planted_near_duplicates_same_output_with_ray_worker_reduce(
     (tmp_path / "evals.jsonl").write_text("".join(json.dumps(e) + "\n" for e in evals), encoding="utf-8")
     recipe_text = (
         "name: planted\nsources:\n  - {name: a, path: rows.json, license: CC-BY-NC-4.0}\n"
-        "stages:\n  - {type: exact_dedup}\n  - {type: minhash_dedup, keep: longest_response}\n"
+        "stages:\n  - {type: line_dedup, text: assistant, max_duplicate_line_chars: 0.3, action: tag}\n"
+        "  - {type: exact_dedup}\n  - {type: minhash_dedup, keep: longest_response}\n"
         "  - {type: decontaminate, evals: [{name: planted, path: evals.jsonl}], text: assistant}\n"
         "run: {batch_size: 40}\n"
     )
     recipe = write_recipe(tmp_path, recipe_text)
     local = run_recipe(load_recipe(recipe), tmp_path / "local").manifest
     distributed = run_recipe(load_recipe(recipe), tmp_path / "ray", engine="ray", workers=2).manifest
-    assert distributed["run"]["reduced_in_workers"] == ["exact_dedup", "minhash_dedup"]
+    assert distributed["run"]["reduced_in_workers"] == ["line_dedup", "exact_dedup", "minhash_dedup"]
+    assert {s["name"]: s["tagged"] for s in local["stages"]}["line_dedup"] >= 25  # the exact copies
     removed = {s["name"]: s["removed"] for s in local["stages"]}
     assert removed["exact_dedup"] >= 25 and removed["minhash_dedup"] >= 10
     assert removed["decontaminate"] >= 5

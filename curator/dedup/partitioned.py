@@ -63,11 +63,17 @@ def load_arrays(path: Path) -> dict[str, np.ndarray]:
 
 @dataclass(frozen=True, slots=True)
 class StoredDecisions:
-    """A shard's decisions, written by a partitioned reduce: what a later pass is handed."""
+    """A shard's decisions, written by a partitioned reduce: what a later pass is handed.
+    ``kind`` says what the file holds: clusters (MinHash, exact dedup) or ``units`` (line_dedup)."""
 
     path: Path
+    kind: str = "cluster"
 
-    def load(self) -> ClusterDecisions:
+    def load(self) -> Any:
+        if self.kind == "units":
+            from curator.dedup.partitioned_units import load_unit_decisions
+
+            return load_unit_decisions(self.path)
         a = load_arrays(self.path)
         return ClusterDecisions(
             positions=a["positions"],
@@ -185,6 +191,7 @@ class PartitionedReduce(ABC):
     """
 
     phases: int = 1
+    decisions_kind = "cluster"  # the StoredDecisions kind of the files ``merge`` writes
 
     @abstractmethod
     def save(self, signatures: Any, path: Path) -> None:

@@ -80,7 +80,7 @@ class _PassActor:
                     spill = self.runner.work.spill(pass_index - 1, shard)
                     self.remote.pull(spill.relative_to(self.root), spill)
                     if isinstance(payload, StoredDecisions):
-                        payload = StoredDecisions(self.remote.pull(payload.path))
+                        payload = dataclasses.replace(payload, path=self.remote.pull(payload.path))
                 report = self.runner.later_pass(pass_index, shard, payload)
             if self.remote:
                 self.remote.push_shard(self.root, shard)
@@ -198,7 +198,7 @@ class RayEngine:
             decisions = [p.relative_to(work.root) for p in decisions]
             scratch = scratch.relative_to(work.root)
         reduce_on_ray(ray, plan, paths, offsets, scratch, decisions, self.workers, remote)
-        return [StoredDecisions(path) for path in decisions]
+        return [StoredDecisions(path, plan.decisions_kind) for path in decisions]
 
     def _map_pass(
         self,

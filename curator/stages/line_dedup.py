@@ -15,8 +15,9 @@ flagged ``duplicate_lines`` (or removed with ``action: drop``). The text is neve
 Memory of the reduce: 12 bytes per line and per paragraph (hash and length) plus 16 per document
 (a typical web page has tens of lines: 638 bytes per document on web text), and while it runs
 one byte per unit for the answer and about 30 bytes per unit of one hash partition of 16 (it
-sorts partition by partition). All of it is in the process that reduces; for corpora past
-memory, the plan in the README moves the partitions to workers.
+sorts partition by partition). All of it is in the process that reduces. Engines that reduce in
+their workers (Ray) run it hash-partitioned across tasks instead
+(:mod:`curator.dedup.partitioned_units`): no process holds every hash.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
+from curator.dedup.partitioned import PartitionedReduce
+from curator.dedup.partitioned_units import UnitsPartitioned
 from curator.records import InstructionRecord
 from curator.stages.base import GlobalStage, Reason, StageConfig, StageResult
 from curator.stages.text import TextField, select_text
@@ -124,6 +127,9 @@ class LineDedup(GlobalStage[LineDedupConfig]):
             {unit: (s[unit].lengths, s[unit].counts, masks[unit][i]) for unit in _UNITS}
             for i, s in enumerate(signatures)
         ]
+
+    def partitioned_reduce(self) -> PartitionedReduce:
+        return UnitsPartitioned(_UNITS)
 
     def apply(self, batch: list[InstructionRecord], decisions: dict[str, tuple]) -> StageResult:
         judgements: list[Reason | None] = []
