@@ -70,4 +70,6 @@ def test_unexpected_error_is_one_line_unless_debug(monkeypatch: pytest.MonkeyPat
     args = ["--debug", "run", str(SAMPLE), "--out", str(tmp_path / "p"), "-q"]
     result = runner.invoke(cli_module.cli, args)
     assert isinstance(result.exception, RuntimeError)
-    monkeypatch.delenv("CURATOR_DEBUG", raising=False)
+    # --debug set CURATOR_DEBUG in this process; monkeypatch.delenv would restore that "1" at teardown
+    # and leak debug mode into every later test's subprocesses, so drop it directly.
+    os.environ.pop("CURATOR_DEBUG", None)
