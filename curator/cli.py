@@ -300,6 +300,12 @@ def train_options(function: F) -> F:
     int_from = click.IntRange
     options = [
         click.option("--model", help="proxy-tiny (default), proxy-small, proxy-125m, folder or cached id."),
+        click.option(
+            "--tokenizer",
+            type=click.Choice(["byte", "bpe"]),
+            help="A proxy's tokenizer: byte (default) or a BPE learnt from the training data.",
+        ),
+        click.option("--vocab-size", type=int_from(300, 65536), help="Tokens of a proxy's BPE (2048)."),
         click.option("--steps", type=int_from(1), help="Optimizer steps: the budget (default 200)."),
         click.option("--seq-len", type=int_from(16), help="Tokens per packed row (default 512)."),
         click.option("--batch-size", type=int_from(1), help="Rows per micro-batch (default 8)."),

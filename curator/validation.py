@@ -29,9 +29,23 @@ class TrainConfig(BaseModel):
         default="proxy-tiny",
         description=(
             "A proxy preset (proxy-tiny ≈1M parameters for CPU/CI, proxy-small ≈25M, proxy-125m for a GPU; "
-            "trained from scratch with a byte-level tokenizer, no download), a local Hugging Face model "
-            "folder, or a model id already in the local Hugging Face cache."
+            "trained from scratch with a byte-level or BPE tokenizer, no download), a local Hugging Face "
+            "model folder, or a model id already in the local Hugging Face cache."
         ),
+    )
+    tokenizer: Literal["byte", "bpe"] = Field(
+        default="byte",
+        description=(
+            "Tokenizer of a proxy preset: byte (one token per UTF-8 byte) or bpe (a byte-level BPE of "
+            "`vocab_size` tokens learnt from the training set first: ~4× fewer tokens per text). Ignored "
+            "for other models, which bring their own."
+        ),
+    )
+    vocab_size: int = Field(
+        default=2048,
+        ge=300,
+        le=65536,
+        description="Tokens of a proxy's BPE (tokenizer: bpe), specials included.",
     )
     steps: int = Field(default=200, ge=1, description="Optimizer steps: the budget every mixture gets.")
     seq_len: int = Field(default=512, ge=16, description="Tokens per packed row; longer examples are cut.")

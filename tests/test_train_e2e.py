@@ -75,6 +75,31 @@ def test_proxy_tiny_trains_on_the_sample_data_and_held_out_loss_drops(tmp_path: 
     )
 
 
+def test_a_proxy_with_a_bpe_learnt_from_its_training_set_trains_saves_and_reloads(tmp_path: Path) -> None:
+    out = tmp_path / "bpe"
+    args = ["--eval", EVAL, "--max-eval-examples", "16", "--max-generate", "0", "--threads", "1"]
+    args += ["--seq-len", "256"]
+    result = invoke(
+        "train", SAMPLE_DATA / "alpaca_52k_slice.json", "--out", out, *args, "--steps", "20",
+        "--batch-size", "2", "--tokenizer", "bpe", "--vocab-size", "512", "--save-model",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["model"]["vocab_size"] == 512 and "default chat template" in metrics["model"]["tokenizer"]
+    before = metrics["eval_initial"]["user_oriented_instructions"]
+    after = metrics["eval"]["user_oriented_instructions"]
+    assert after["bits_per_byte"] < before["bits_per_byte"]
+    assert (out / "model" / "tokenizer.json").is_file()
+    # The folder loads again with its own tokenizer: the same held-out loss before any further step.
+    again = invoke("train", SAMPLE_DATA / "alpaca_5000_slice.json", "--out", tmp_path / "again", *args,
+                   "--model", out / "model", "--steps", "1", "--batch-size", "1")  # fmt: skip
+    assert again.exit_code == 0, again.output
+    reloaded = json.loads((tmp_path / "again" / "metrics.json").read_text())
+    assert reloaded["model"]["vocab_size"] == 512
+    initial = reloaded["eval_initial"]["user_oriented_instructions"]
+    assert initial["loss"] == pytest.approx(after["loss"], rel=1e-5)
+
+
 def test_training_is_deterministic_on_cpu(tmp_path: Path) -> None:
     data = load_mixtures(SAMPLE_DATA / "alpaca_5000_slice.json")[0]
     evals = load_eval_sets([EvalSetConfig(path=str(EVAL))], SAMPLE_DATA)

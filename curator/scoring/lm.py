@@ -10,7 +10,8 @@
 
 Inputs are sorted by length and cut into batches by a token budget; padding is masked out, so a
 record's scores do not depend on which records share its batch (up to float rounding). bf16
-autocast on a GPU that supports it; fp32 on CPU.
+autocast on a GPU that supports it; fp32 on CPU, or bf16 weights with ``precision: bf16``. Only the
+answer positions go through the output layer.
 
 A *proxy* model (``proxy-tiny``…) is trained by the bundled runner on a reference set first
 (:func:`proxy_folder`), once per (reference contents, settings), and cached on disk.
@@ -71,9 +72,26 @@ class LMScorer:
         self.device = pick_device(device)
         self.precision = precision
         self.model.to(self.device).eval()
+        if self.device.type == "cpu" and precision == "bf16":
+            # Scoring only, so no fp32 master weights are needed: bf16 weights spare autocast's cast of
+            # every weight and activation at every call (the model keeps fp32 where it upcasts itself).
+            self.model.to(require_torch()[0].bfloat16)
+            self.precision = "fp32"  # no autocast on top
         self.max_tokens = max_tokens
         self.batch_size = batch_size
         self.max_batch_tokens = max_batch_tokens
+        # Only answer positions are scored: the output layer (and the softmax over the vocabulary)
+        # runs on those rows alone. A pre-hook selects them from the hidden states, so whatever the
+        # model does after its output layer (logit scaling, soft-capping) still applies.
+        self._answers = None
+        head = self.model.get_output_embeddings()
+        if head is not None:
+            head.register_forward_pre_hook(self._keep_answers)
+
+    def _keep_answers(self, _module, args):
+        if self._answers is None:
+            return None
+        return (args[0][self._answers], *args[1:])
 
     def score(self, conversations: Sequence[Sequence[Message]], ifd: bool = True) -> dict[str, np.ndarray]:
         """Per conversation: loss, perplexity, and (with ``ifd``) unconditional_loss and ifd; NaN when
@@ -121,15 +139,25 @@ class LMScorer:
                 for row, j in enumerate(batch):
                     ids[row, : lengths[j]] = unique[j].input_ids
                     targets[row, : lengths[j]] = unique[j].targets
+                targets_t = torch.from_numpy(targets).to(self.device)
+                scored = targets_t != -100
                 # Right padding under a causal mask: real tokens never attend to the pads after them,
                 # so no attention mask is needed and SDPA takes its fast causal path; pads are not scored.
-                logits = self.model(input_ids=torch.from_numpy(ids).to(self.device)).logits
-                targets_t = torch.from_numpy(targets).to(self.device)
-                nll = torch.nn.functional.cross_entropy(
-                    logits.float().transpose(1, 2), targets_t, ignore_index=-100, reduction="none"
-                )
-                counted = (targets_t != -100).sum(1).clamp(min=1)
-                means[batch] = (nll.sum(1) / counted).double().cpu().numpy()
+                self._answers = scored
+                try:
+                    logits = self.model(input_ids=torch.from_numpy(ids).to(self.device)).logits
+                finally:
+                    self._answers = None
+                if logits.dim() == 3:  # a model without a separate output layer: select afterwards
+                    logits = logits[scored]
+                # NLL = logsumexp − the target's logit: the same number as cross-entropy without
+                # writing out a log-probability for every vocabulary entry.
+                logits = logits.float()
+                nll = torch.logsumexp(logits, 1) - logits.gather(1, targets_t[scored][:, None])[:, 0]
+                rows = scored.nonzero()[:, 0]
+                sums = torch.zeros(len(batch), dtype=torch.float64, device=self.device)
+                sums.index_add_(0, rows, nll.double())
+                means[batch] = (sums / scored.sum(1).clamp(min=1)).cpu().numpy()
         scored = where >= 0
         result[scored] = means[where[scored]]
         return result
@@ -144,6 +172,8 @@ def proxy_folder(
     seq_len: int,
     batch_size: int,
     threads: int | None,
+    tokenizer: str = "byte",
+    vocab_size: int = 2048,
     log=None,
 ) -> Path:
     """A proxy preset trained by the bundled runner on ``reference`` and saved, cached by content.
@@ -157,7 +187,10 @@ def proxy_folder(
 
     if not reference:
         raise CuratorError(f"the reference set to train {preset} on has no records")
-    digest = hashlib.sha256(f"{preset}|{steps}|{seed}|{seq_len}|{batch_size}|{curator.__version__}".encode())
+    settings = f"{preset}|{steps}|{seed}|{seq_len}|{batch_size}|{curator.__version__}"
+    if tokenizer != "byte":  # byte proxies keep the keys they had before tokenizers were a setting
+        settings += f"|{tokenizer}|{vocab_size}"
+    digest = hashlib.sha256(settings.encode())
     for record in reference:
         digest.update(record.to_json())
         digest.update(b"\n")
@@ -175,6 +208,8 @@ def proxy_folder(
             seq_len=seq_len,
             batch_size=batch_size,
             threads=threads,
+            tokenizer=tokenizer,
+            vocab_size=vocab_size,
             eval_at_start=False,
             max_generate=0,
             decontaminate=False,

@@ -79,6 +79,7 @@ class ChatEncoder(ABC):
 
     vocab_size: int
     pad_id: int
+    bos_id: int | None
     stop_ids: list[int]
     description: str
 
@@ -100,6 +101,7 @@ class ByteChatEncoder(ChatEncoder):
         self.tokenizer = tokenizer or ByteTokenizer()
         self.vocab_size = self.tokenizer.vocab_size
         self.pad_id = self.tokenizer.pad_id
+        self.bos_id = self.tokenizer.bos_id
         self.stop_ids = [self.tokenizer.end_id]
         self.description = "curator byte-level tokenizer, default chat template"
 
@@ -158,6 +160,7 @@ class HFChatEncoder(ChatEncoder):
                 f"fast one (a tokenizer.json in the model folder) to map tokens to characters"
             )
         self.tokenizer = tokenizer
+        self._markup: dict[str, list[int]] = {}
         self.vocab_size = len(tokenizer)
         self.template = bool(getattr(tokenizer, "chat_template", None))
         eos = tokenizer.eos_token_id
@@ -168,6 +171,7 @@ class HFChatEncoder(ChatEncoder):
             )
         pad = tokenizer.pad_token_id
         self.pad_id = pad if pad is not None else (eos if eos is not None else 0)
+        self.bos_id = tokenizer.bos_token_id
         stops = {eos} if eos is not None else set()
         vocab = tokenizer.get_vocab()
         for marker in ("<|im_end|>", "<|eot_id|>", "<end_of_turn>", "<|end|>", "<|endoftext|>", "</s>"):
@@ -225,14 +229,20 @@ class HFChatEncoder(ChatEncoder):
         return list(encoding["input_ids"]), [tuple(o) for o in encoding["offset_mapping"]]
 
     # -- the default template on a Hugging Face tokenizer --------------------------------------------
+    def _fixed(self, text: str) -> list[int]:
+        """Ids of a fixed piece of markup, tokenised once (role headers and newlines recur per turn)."""
+        if text not in self._markup:
+            self._markup[text] = self._tokens(text)[0]
+        return self._markup[text]
+
     def _default_parts(self, messages: Sequence[Message]) -> tuple[list[int], list[bool], list[int]]:
         tok = self.tokenizer
         ids: list[int] = [tok.bos_token_id] if tok.bos_token_id is not None else []
         learn = [False] * len(ids)
         nbytes = [0] * len(ids)
-        newline, _ = self._tokens("\n")
+        newline = self._fixed("\n")
         for message in messages:
-            header, _ = self._tokens(f"<|{message.role}|>\n")
+            header = self._fixed(f"<|{message.role}|>\n")
             trained = message.role == "assistant"
             body, offsets = self._tokens(message.content)
             body_bytes = _bytes_per_token(message.content, offsets, [(0, len(message.content))])

@@ -3,8 +3,9 @@
 Nothing here downloads. A model is one of:
 
 * a **proxy preset**: a small Llama-style config trained from scratch with the byte-level tokenizer
-  and the default chat template (``proxy-tiny`` ≈0.9M parameters for CPU and CI, ``proxy-small``
-  ≈26M, ``proxy-125m`` ≈124M for a GPU);
+  (or, with ``tokenizer: bpe``, a BPE learnt from its training set) and the default chat template
+  (``proxy-tiny`` ≈0.9M parameters for CPU and CI, ``proxy-small`` ≈26M, ``proxy-125m`` ≈124M
+  for a GPU);
 * a **model folder** (``config.json`` + weights + tokenizer), e.g. one written by ``save_pretrained``
   or by ``curator train --save-model``;
 * a **model id already in the local Hugging Face cache** (loaded with ``local_files_only=True``).
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import Any
 
 from curator.errors import CuratorError
 from curator.train.chat import ByteChatEncoder, ChatEncoder, HFChatEncoder
-from curator.train.tokenizer import ByteTokenizer
+from curator.train.tokenizer import ByteTokenizer, train_bpe
 from curator.validation import PRESET_NAMES, TrainConfig
 
 # hidden, intermediate, layers, heads. Head size 32 (tiny) or 64; intermediate a multiple of 32.
@@ -202,18 +203,23 @@ def check_model(name: str) -> None:
         raise _not_found(name)
 
 
-def load_model(config: TrainConfig, attn_implementation: str = "sdpa") -> LoadedModel:
-    """Build a proxy preset (seeded) or load a local/cached Hugging Face model and its tokenizer, on CPU."""
+def load_model(
+    config: TrainConfig, attn_implementation: str = "sdpa", encoder: ChatEncoder | None = None
+) -> LoadedModel:
+    """Build a proxy preset (seeded) or load a local/cached Hugging Face model and its tokenizer, on CPU.
+
+    A preset uses ``encoder`` when given (a BPE learnt from the training set: :func:`proxy_encoder`),
+    else the byte tokenizer."""
     torch, transformers = require_torch()
     name = config.model
     if name in PRESETS:
-        encoder = ByteChatEncoder()
+        encoder = encoder or ByteChatEncoder()
         model_config = transformers.LlamaConfig(
             vocab_size=encoder.vocab_size,
             num_key_value_heads=PRESETS[name]["num_attention_heads"],
             max_position_embeddings=max(4096, config.seq_len),
-            bos_token_id=encoder.tokenizer.bos_id,
-            eos_token_id=encoder.tokenizer.end_id,
+            bos_token_id=encoder.bos_id,
+            eos_token_id=encoder.stop_ids[0],
             pad_token_id=encoder.pad_id,
             tie_word_embeddings=False,
             attn_implementation=attn_implementation,
@@ -238,6 +244,14 @@ def load_model(config: TrainConfig, attn_implementation: str = "sdpa") -> Loaded
             f"{name}: the tokenizer has {encoder.vocab_size} tokens but the model only {rows} embeddings"
         )
     return LoadedModel(model, encoder, name, kind, *count_parameters(model))
+
+
+def proxy_encoder(config: TrainConfig, texts: Iterable[str]) -> ChatEncoder | None:
+    """The encoder a proxy preset trains with: a BPE learnt from ``texts`` (the training set's
+    message texts) with ``tokenizer: bpe``; None (the byte tokenizer) otherwise or for a non-preset."""
+    if config.model not in PRESETS or config.tokenizer != "bpe":
+        return None
+    return HFChatEncoder(train_bpe(texts, config.vocab_size))
 
 
 @contextmanager

@@ -153,6 +153,7 @@ def _train_records(
     from curator.train.loop import train as run_training
     from curator.train.models import (
         load_model,
+        proxy_encoder,
         require_torch,
         resolve_attention,
         resolve_device,
@@ -175,7 +176,8 @@ def _train_records(
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
     random.seed(config.seed)
-    loaded = load_model(config, attention)
+    texts = (m.content for record in train.iter_records() for m in record.messages)
+    loaded = load_model(config, attention, proxy_encoder(config, texts))
     loaded.model.to(device)
     encoder = loaded.encoder
 

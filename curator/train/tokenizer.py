@@ -1,14 +1,22 @@
-"""The byte-level tokenizer of the proxy presets: 256 byte ids plus a few special tokens.
+"""The tokenizers of the proxy presets.
 
-No vocabulary file and no download: every UTF-8 text encodes, and one token is one byte, so a
-proxy model's loss per token is directly its loss per byte. Saved next to a trained proxy model as
-``curator_tokenizer.json`` so the folder can be loaded again with ``--model FOLDER``.
+* **byte** (the default of ``curator train``): 256 byte ids plus a few special tokens. No
+  vocabulary file and no download: every UTF-8 text encodes, and one token is one byte, so a proxy
+  model's loss per token is directly its loss per byte. Saved next to a trained proxy model as
+  ``curator_tokenizer.json`` so the folder can be loaded again with ``--model FOLDER``.
+* **bpe** (:func:`train_bpe`): a byte-level BPE learnt by the ``tokenizers`` library from the
+  training texts themselves, with the same special tokens — about 4 bytes of English per token
+  at 2,048 tokens, so a model reads 4× fewer positions for the same text (what makes a proxy
+  cheap to score with). Byte-level, so every text still encodes; deterministic for the same texts
+  in the same order; saved as a Hugging Face ``tokenizer.json`` and loaded like any other.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 TOKENIZER_FILE = "curator_tokenizer.json"
 
@@ -52,3 +60,32 @@ class ByteTokenizer:
     @classmethod
     def is_saved_in(cls, folder: Path) -> bool:
         return (Path(folder) / TOKENIZER_FILE).is_file()
+
+
+def train_bpe(texts: Iterable[str], vocab_size: int) -> Any:
+    """A byte-level BPE ``PreTrainedTokenizerFast`` with ``vocab_size`` tokens (the specials included),
+    learnt from ``texts``. The role markers are special tokens, so the default chat template puts
+    one token per marker, as with the byte tokenizer."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tokenizer = Tokenizer(models.BPE())
+    # No prefix space and no offset trimming: a token's offsets cover exactly the text it carries,
+    # which is what bits per byte counts.
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        min_frequency=2,
+        special_tokens=list(SPECIALS),
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tokenizer.train_from_iterator(texts, trainer)
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        bos_token="<|bos|>",
+        eos_token="<|end|>",
+        pad_token="<|pad|>",
+        additional_special_tokens=[t for t in SPECIALS if t not in ("<|bos|>", "<|end|>", "<|pad|>")],
+    )
