@@ -111,6 +111,7 @@ def main() -> int:
         (folder / "dedup.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[: args.rows]))
         (folder / "score.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[: args.lm_rows]))
         (folder / "reference.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[-2000:]))
+        (folder / "warm.jsonl").write_text(json.dumps(rows[0]) + "\n")  # trains the proxy, scores one row
         lm = {
             "type": "lm_score",
             "model": "proxy-tiny",
@@ -136,7 +137,7 @@ def main() -> int:
                 cache = Path(os.environ["CURATOR_CACHE"]) / "proxies"
                 for tok, stage in proxies.items():  # trains and caches the proxy; untimed
                     before = set(cache.glob("*/model"))
-                    run_child(folder, f"warm_{tok}", [stage], 1, "reference.jsonl")
+                    run_child(folder, f"warm_{tok}", [stage], 1, "warm.jsonl")
                     trained[tok] = sorted(set(cache.glob("*/model")) - before) or sorted(before)[-1:]
             plan.append(("baseline exact_dedup", [{"type": "exact_dedup"}], "score.jsonl", args.lm_rows))
             for tok, stage in proxies.items():
