@@ -92,7 +92,11 @@ def main() -> int:
         "--only", choices=("dedup", "lm"), help="Measure only semantic_dedup or only lm_score (+ baseline)."
     )
     parser.add_argument(
-        "--lm-model", type=Path, help="Score with this trained model folder instead of training proxy-tiny."
+        "--lm-model",
+        type=Path,
+        nargs="+",
+        help="Score with these trained proxy folders (e.g. a byte and a BPE proxy-tiny from "
+        "$CURATOR_CACHE/proxies/*/model) instead of training the two proxies first.",
     )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -129,9 +133,12 @@ def main() -> int:
         # proxy-tiny with each tokenizer: the byte-level one (the baseline) and the BPE learnt from the
         # reference set (lm_score's default); both trained once, untimed, with the same steps and rows.
         proxies = {tok: {**lm, "proxy_tokenizer": tok} for tok in ("byte", "bpe")}
-        if args.lm_model:  # e.g. a proxy-tiny folder from $CURATOR_CACHE/proxies/*/model
-            given = {"type": "lm_score", "model": str(args.lm_model.resolve()), "max_tokens": 512}
-            proxies = {"folder": given}
+        if args.lm_model:  # a byte proxy has curator_tokenizer.json, a BPE one tokenizer.json
+            proxies = {}
+            for model in args.lm_model:
+                tok = "byte" if (model / "curator_tokenizer.json").is_file() else "bpe"
+                proxies[tok] = {"type": "lm_score", "model": str(model.resolve()), "max_tokens": 512}
+                trained[tok] = [model]
         if args.only != "dedup":
             if not args.lm_model:
                 cache = Path(os.environ["CURATOR_CACHE"]) / "proxies"
