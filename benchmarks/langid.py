@@ -53,6 +53,37 @@ from curator.langid.codes import FOLDED, WIDELY_USED
 ALPACA = sets.SHARED / "instructions" / "alpaca_52k_en.json.gz"
 BACKENDS = ("cascade", "fasttext", "lingua", "langdetect")
 GOAL_46, GOAL_ALL, GOAL_SPEED = 0.95, 0.88, 0.6
+# lingua's languages written in another script than Latin (their models never load for Latin text).
+NOT_LATIN = frozenset(
+    [
+        "ar",
+        "be",
+        "bg",
+        "bn",
+        "el",
+        "fa",
+        "gu",
+        "he",
+        "hi",
+        "hy",
+        "ja",
+        "ka",
+        "kk",
+        "ko",
+        "mk",
+        "mn",
+        "mr",
+        "pa",
+        "ru",
+        "sr",
+        "ta",
+        "te",
+        "th",
+        "uk",
+        "ur",
+        "zh",
+    ]
+)
 
 
 def scores(
@@ -250,10 +281,11 @@ def speed_table(console: Console, rows: int, repeat: int, names: list[str]) -> d
         "× plain fastText",
         "warm-up CPU-s",
         "lingua used",
+        "lingua full models asked for",
         "records not en (or unknown)",
     ):
         table.add_column(column, justify="right" if column != "what" else "left")
-    table.add_row("plain fastText predict loop", f"{len(records) / base:,.0f}", "1.00", "", "", "")
+    table.add_row("plain fastText predict loop", f"{len(records) / base:,.0f}", "1.00", "", "", "", "")
     out = {}
     for name in names:
         stage = LanguageStage(LanguageConfig(backend=name))
@@ -274,7 +306,17 @@ def speed_table(console: Console, rows: int, repeat: int, names: list[str]) -> d
             del copies[:n]
 
         seconds = best_cpu(run, repeat)
-        lingua = getattr(getattr(stage.backend, "accurate", None), "_loaded", None)
+        accurate = getattr(stage.backend, "accurate", None)
+        lingua = getattr(accurate, "_loaded", None)
+        # Languages whose full models lingua was asked to rank with (each costs ~0.1 CPU-s to load
+        # the first time; languages of another script than the text are never loaded, so Latin only).
+        full = {
+            code
+            for codes, low in (accurate._detectors if accurate is not None else {})
+            if not low
+            for code in codes
+            if code not in NOT_LATIN
+        }
         out[name] = base / seconds
         table.add_row(
             f"language stage, backend {name}",
@@ -282,6 +324,7 @@ def speed_table(console: Console, rows: int, repeat: int, names: list[str]) -> d
             f"{base / seconds:.2f}",
             f"{warm:.1f}",
             "" if lingua is None else ("yes" if lingua else "no"),
+            "" if accurate is None else f"{len(full)} Latin-script",
             str(sum(v for k, v in langs.items() if k != "en")),
         )
     console.print(table)

@@ -530,7 +530,9 @@ def test_a_conversation_is_a_context_but_no_witness_of_its_own() -> None:
 def test_weak_agreement_is_confirmed_and_foreign_answers_are_not() -> None:
     from curator.langid.backends import Detection, Undecided
 
-    backend = make_backend("cascade")
+    # Without the English word witness, which would settle the first text in the cheap pass
+    # (test_plain_english_needs_no_lingua): the trigram confirmation is what is tested here.
+    backend = make_backend("cascade", lexicon=False)
     english = Detection("en", 0.99, "fasttext")
     texts = [
         "Identify the lines of longitude that divides North and South America.",  # en, p 0.37
@@ -564,3 +566,71 @@ def test_fasttext_backend_lets_the_context_vouch_for_short_answers() -> None:
     assert (german.language, german.extra["language"]["mixed"]) == ("de", True)
     (alone,) = stage.process([record("42?", answers[0])]).removed
     assert alone.reason == "low_confidence" and alone.record.annotations.language_score < 0.65
+
+
+# -- issue 15: plain English without lingua; lingua's full models only for plausible candidates -------
+
+
+def test_plain_english_needs_no_lingua() -> None:
+    # fastText's compressed model is unsure of these (or names another language first: "Create an
+    # example of a web page." → ca 0.07, en 0.06); frequent English words throughout settle them.
+    backend = make_backend("cascade")
+    english = [
+        "Create an example of a web page.",
+        "Describe the structure of an atom.",
+        "Identify the lines of longitude that divides North and South America.",
+        "Sleep like a log.",
+    ]
+    assert [(d.language, d.method) for d in backend.detect(english)] == [("en", "lexicon")] * 4
+    assert all(d.score >= 0.85 for d in backend.detect(english))
+    assert not backend.accurate._loaded  # lingua untouched
+    # Not a witness: names and titles (every word capitalised), too few words, other languages
+    # (even when made of words English also has), English words mixed with foreign ones.
+    others = [
+        "Hotel Central Park",
+        "High Gain Antenna",
+        "Positive sentiment.",
+        "Que le sentiment de",
+        "Ik ben in de stad",
+        "kako nameravate pokriti razliko",
+        "treba pa ga je tudi preplastiti",
+    ]
+    assert not any(d.method == "lexicon" for d in backend.detect(others))
+    # A record of plain English: English, not mixed, and still no lingua.
+    stage = LanguageStage(LanguageConfig(allowed=["en"]))
+    kept = stage.process([record(english[0], english[1]), record(english[2], english[3])]).kept
+    assert [(r.annotations.language, r.annotations.extra["language"]["mixed"]) for r in kept] == [
+        ("en", False),
+        ("en", False),
+    ]
+    assert not stage.backend.accurate._loaded
+    # Switched off, lingua decides them as before.
+    assert all(d.method != "lexicon" for d in make_backend("cascade", lexicon=False).detect(english))
+
+
+def test_full_models_rank_only_what_the_trigrams_find_plausible(monkeypatch: pytest.MonkeyPatch) -> None:
+    from curator.langid.backends import LinguaBackend
+    from curator.langid.codes import GROUP_OF
+
+    asked: list[tuple[frozenset[str], bool]] = []
+    confidences = LinguaBackend.confidences
+
+    def spy(self: LinguaBackend, text: str, codes: frozenset[str], low_accuracy: bool) -> list:
+        asked.append((codes, low_accuracy))
+        return confidences(self, text, codes, low_accuracy)
+
+    monkeypatch.setattr(LinguaBackend, "confidences", spy)
+    texts = ["ebiteeso ebiba biyisiddwa mu", "kako nameravate pokriti razliko", "Telegram Messenger"]
+    for top in (2, 6):
+        asked.clear()
+        found = make_backend("cascade", precise_top=top).detect(texts)
+        assert found[0].language == "lg" and found[1].language in ("sl", "hr")
+        full = [codes for codes, low in asked if not low]
+        assert full  # the full models still decide
+        for codes in full:
+            # the trigrams' best `top` and fastText's best, each with its confusable group (≤ 3)
+            assert len(codes) <= (top + 1) * max(map(len, GROUP_OF.values()))
+            assert any(len(other) > len(codes) for other, low in asked if low)  # narrowed from more
+    asked.clear()
+    make_backend("cascade", precise_top=0).detect(texts)
+    assert max(len(codes) for codes, low in asked if not low) > 8  # unnarrowed: every candidate

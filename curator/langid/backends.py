@@ -27,6 +27,7 @@ from typing import Any, ClassVar, NamedTuple
 
 from curator.errors import CuratorError
 from curator.langid.codes import FOLDED, GROUP_OF, WIDELY_USED, normalize_code
+from curator.langid.lexicon import looks_english
 from curator.langid.scripts import SCRIPT_LANGUAGES, mostly_latin, script_language
 
 
@@ -451,7 +452,11 @@ class CascadeBackend(Backend):
        da/nb) and the text has at least ``min_chars`` characters, or, on shorter text, when it
        is ≥ ``short_confident`` and not in a group; also when it names a language lingua does not
        know (ne, kn, ml, …) with probability ≥ 0.5 (≥ ``short_confident`` on short text, where
-       lid.176 throws ceb/war at anything Latin it cannot place). Long, ordinary text (most
+       lid.176 throws ceb/war at anything Latin it cannot place). Text of at least three words,
+       nearly all among the 20,000 most frequent English words and not all capitalised, is English
+       when fastText has English among its three best (:mod:`curator.langid.lexicon`: the
+       compressed model is unsure of much plain English, "Create an example of a web page." → ca
+       0.07, en 0.06; ``lexicon=False`` leaves it to lingua). Long, ordinary text (most
        instruction data) ends here (:meth:`detect_fast`).
     3. With a context (:meth:`detect_rest`: another turn of the conversation confidently in
        language L), fastText's answer L stands at probability ≥ ``context_min``: a short answer
@@ -469,7 +474,11 @@ class CascadeBackend(Backend):
        (< ``blind_below``), the languages the fast model cannot propose. lingua ranks them, in
        high-accuracy mode below ``precise_below`` characters and with its trigrams above (as
        accurate there, by lingua's own evaluation, at a fraction of the cost); it loads the
-       models of the languages it is asked about, on first use. Both experts vote: lingua's
+       models of the languages it is asked about, on first use. The full models (~0.1 CPU-s to
+       load per Latin language, and a call's time grows with the candidates) rank only the
+       ``precise_top`` candidates its trigrams rank best, plus fastText's best, each with its
+       confusable group: junk and names in English data ("gvhbzesqrfjz", "Charlotte Bronte")
+       would otherwise load nearly every Latin language's models. Both experts vote: lingua's
        confidence × (fastText's probability + ``fast_prior_floor``) × a prior (``rare_prior``
        for languages outside :data:`~curator.langid.codes.WIDELY_USED`: on a short ambiguous
        text the widely used language is the likelier one), renormalised.
@@ -496,17 +505,21 @@ class CascadeBackend(Backend):
         use_scripts: bool = True,
         blind_below: float = 0.7,
         shortlist: int = 3,
-        fast_prior_floor: float = 0.5,
+        fast_prior_floor: float = 0.8,
         rare_prior: float = 0.5,
-        unknown_below: float = 0.35,
+        unknown_below: float = 0.4,
         quick_sure: float = 0.9,
         shortlist_below: float = 1.0,
         precise_below: int = 120,
         shortlist_chars: int = 40,
         lingua_min_letters: int = 6,
         context_confirm: float = 0.5,
+        precise_top: int = 6,
+        lexicon: bool = True,
     ) -> None:
         super().__init__()
+        self.lexicon = lexicon
+        self.precise_top = precise_top
         self.context_confirm = context_confirm
         self.lingua_min_letters = lingua_min_letters
         self.shortlist_chars = shortlist_chars
@@ -610,7 +623,19 @@ class CascadeBackend(Backend):
             if top_prob >= foreign and top not in self.accurate.languages:
                 # fastText knows languages lingua does not (ne, kn, ml, …): its answer stands.
                 return Detection(top, min(1.0, top_prob), "fasttext")
+            if self.lexicon and looks_english(text) and self._leans_english(text, top, top_prob):
+                # Plain English that the compressed model is unsure of ("Describe the structure
+                # of an atom.", en 0.4; "Create an example of a web page.", ca 0.07, en 0.06):
+                # frequent English words throughout are witness enough.
+                return Detection("en", max(top_prob if top == "en" else 0.0, LEXICON_SCORE), "lexicon")
         return Undecided(text, pairs)
+
+    def _leans_english(self, text: str, top: str, top_prob: float) -> bool:
+        """English is fastText's best label, or among its three best (its compressed model spreads
+        plain English over ca/fr/tl/es: "Name the most populous cities in China." → tl 0.30, en 0.23)."""
+        if top == "en":
+            return True
+        return any(self.fast._codes.get(label) == "en" for _, label in self.fast.raw_kbest(text, 3))
 
     def _rest_one(self, item: Undecided, context: Detection | None) -> Detection:
         text = item.text
@@ -686,10 +711,26 @@ class CascadeBackend(Backend):
             quick = accurate.confidences(text, frozenset(candidates), True)
             if quick and quick[0][0] == confirm.language and quick[0][1] >= self.context_confirm:
                 return Detection(confirm.language, max(top_prob, min(confirm.score, 1.0)), "context")
+        precise = len(text) < self.precise_below
+        if precise and self.precise_top and len(candidates) > self.precise_top:
+            # lingua's full models cost ~0.1 CPU-s to load per language and their time grows with
+            # the candidates: only the languages its trigrams find plausible (their best
+            # ``precise_top``, fastText's best, and their confusable groups) are ranked by them.
+            if confirm is None:  # (with a context, ``quick`` ranks the candidates already)
+                if quick:  # the all-language shortlist: the same order among the candidates
+                    quick = [pair for pair in quick if pair[0] in candidates]
+                else:
+                    quick = accurate.confidences(text, frozenset(candidates), True)
+            keep = {code for code, _ in quick[: self.precise_top]}
+            if top in candidates:
+                keep.add(top)
+            for code in list(keep):
+                keep |= GROUP_OF.get(code, frozenset()) & candidates
+            candidates = keep
         # On longer text lingua's trigrams are about as accurate as its full models (its own
         # evaluation) at a fraction of the cost.
         ranked = (
-            accurate.confidences(text, frozenset(candidates), low_accuracy=len(text) >= self.precise_below)
+            accurate.confidences(text, frozenset(candidates), low_accuracy=not precise)
             if len(candidates) > 1
             else [(next(iter(candidates)), 1.0)]
         )
@@ -701,9 +742,10 @@ class CascadeBackend(Backend):
         """lingua's confidences × (fastText's probability + floor) × prior, renormalised."""
         floor, rare = self.fast_prior_floor, self.rare_prior
         joint: dict[str, float] = {}
-        for code, value in ranked:  # a folded language's votes go to the neighbour it is answered as
+        for code, value in ranked:
             vote = value * (probs.get(code, 0.0) + floor) * (1.0 if code in WIDELY_USED else rare)
-            joint[FOLDED.get(code, code)] = joint.get(FOLDED.get(code, code), 0.0) + vote
+            target = FOLDED.get(code, code)  # a folded language votes for the neighbour it is answered as
+            joint[target] = joint.get(target, 0.0) + vote
         total = sum(joint.values())
         code = max(sorted(joint), key=joint.__getitem__)
         return self._verdict(code, joint[code] / total if total else 0.0, "lingua")
@@ -715,6 +757,7 @@ class CascadeBackend(Backend):
 
 
 _SERBO_CROATIAN = ("hr", "bs", "sr")
+LEXICON_SCORE = 0.85  # the score of an English answer the word witness gives (curator.langid.lexicon)
 _CONVERSATION = "conversation"  # a context read from the whole conversation (CascadeBackend.contexts)
 
 

@@ -98,7 +98,7 @@ class CascadeOptions(BaseModel):
         "confidently detected in keeps it at this probability or more (no lingua).",
     )
     unknown_below: float = Field(
-        default=0.35,
+        default=0.4,
         ge=0,
         le=1,
         description="A text whose best language scores under this gets none (unknown), not a neighbour's.",
