@@ -726,7 +726,7 @@ class CascadeBackend(Backend):
                 keep.add(top)
             for code in list(keep):
                 keep |= GROUP_OF.get(code, frozenset()) & candidates
-            candidates = keep
+            candidates = keep & candidates or candidates  # (the trigrams may know none of them)
         # On longer text lingua's trigrams are about as accurate as its full models (its own
         # evaluation) at a fraction of the cost.
         ranked = (
