@@ -127,3 +127,60 @@ def test_partitioned_line_dedup_reduce_equals_in_process(tmp_path: Path, parts: 
             for x, y in zip(a[unit], b[unit], strict=True):
                 np.testing.assert_array_equal(x, y)
                 assert x.dtype == y.dtype
+
+
+# -- the local engine reduces partitioned, from files, and decides what the in-driver reduce decides --
+def _planted_alpaca(tmp_path: Path) -> Path:
+    """Real Alpaca rows with planted near copies (one word changed) and exact copies, a recipe
+    with the three partitioned reduces (line_dedup tags repeated lines in each record)."""
+    from conftest import write_recipe
+
+    rows = json.loads((SAMPLE_DATA / "alpaca_52k_slice.json").read_text(encoding="utf-8"))[:300]
+    rng = random.Random(5)
+    planted = []
+    for row in rng.sample(rows, 60):
+        words = row["output"].split()
+        if len(words) > 30:
+            words[rng.randrange(len(words))] = "zebra"
+            planted.append({**row, "output": " ".join(words)})
+    planted += rng.sample(rows, 30)
+    data = rows + planted
+    rng.shuffle(data)
+    (tmp_path / "rows.json").write_text(json.dumps(data), encoding="utf-8")
+    return write_recipe(
+        tmp_path,
+        "name: planted\nsources:\n  - {name: a, path: rows.json}\n"
+        "stages:\n  - {type: line_dedup, text: assistant, max_duplicate_line_chars: 0.3, action: tag}\n"
+        "  - {type: exact_dedup}\n  - {type: minhash_dedup, keep: longest_response}\n"
+        "run: {batch_size: 40}\n",
+    )
+
+
+def test_local_engine_partitioned_reduce_same_output_as_in_driver(tmp_path: Path, monkeypatch) -> None:
+    from conftest import run_files
+
+    from curator.engines import local
+    from curator.pipeline import run_recipe
+    from curator.recipe import load_recipe
+    from curator.stages.base import GlobalStage
+    from curator.stages.line_dedup import LineDedup
+
+    recipe = _planted_alpaca(tmp_path)
+    partitioned = run_recipe(load_recipe(recipe), tmp_path / "parts", workers=1).manifest
+    monkeypatch.setattr(local, "ROWS_PER_PART", 45)  # 9 parts (of ~45 rows) per phase
+    many = run_recipe(load_recipe(recipe), tmp_path / "many", workers=1).manifest
+    pooled = run_recipe(load_recipe(recipe), tmp_path / "pooled", workers=2).manifest
+    # The reference: every stage's in-driver reduce over the signatures the shards sent back.
+    for cls in (MinHashDedup, ExactDedup, LineDedup):
+        monkeypatch.setattr(cls, "partitioned_reduce", GlobalStage.partitioned_reduce)
+    driver = run_recipe(load_recipe(recipe), tmp_path / "driver", workers=1).manifest
+    assert driver["run"]["reduced_in_workers"] == []
+    for manifest in (partitioned, many, pooled):
+        assert manifest["run"]["reduced_in_workers"] == ["line_dedup", "exact_dedup", "minhash_dedup"]
+        assert manifest["counts"] == driver["counts"]
+    removed = {s["name"]: s["removed"] for s in driver["stages"]}
+    assert removed["exact_dedup"] >= 25 and removed["minhash_dedup"] >= 10
+    assert {s["name"]: s["tagged"] for s in driver["stages"]}["line_dedup"] >= 25
+    reference = run_files(tmp_path / "driver")
+    for name in ("parts", "many", "pooled"):
+        assert run_files(tmp_path / name) == reference  # byte-identical: records, removed, report

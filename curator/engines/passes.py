@@ -12,8 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from curator.dedup.partitioned import PartitionedReduce
 from curator.engines.accounting import ShardReport
 from curator.engines.shards import plan_passes
 from curator.errors import CuratorError
@@ -86,6 +90,37 @@ def reduce_in_driver(pass_index: int, stage: GlobalStage, reports: list[ShardRep
             "workers; resume it with that engine (--engine ray)"
         )
     return stage.reduce(signatures)
+
+
+@dataclass(frozen=True, slots=True)
+class ReduceFiles:
+    """Where a partitioned reduce reads and writes: O(shards) paths, never the signatures."""
+
+    signatures: list[Path]  # one .npz per shard, written by the shard's task (``plan.save``)
+    offsets: np.ndarray  # global index of each shard's first record, plus the total
+    scratch: Path  # the parts' results
+    decisions: list[Path]  # one per shard, written by the merge
+
+    @property
+    def rows(self) -> int:
+        return int(self.offsets[-1])
+
+
+def reduce_files(
+    plan: PartitionedReduce, work: WorkDir, pass_index: int, reports: list[ShardReport]
+) -> ReduceFiles:
+    """The work folder's files of one partitioned reduce. A report that still carries its
+    signatures (a shard-pass an interrupted run of an engine that reduced in its driver
+    completed) has them written to its file here, and let go."""
+    paths = [work.signatures(pass_index, report.shard) for report in reports]
+    for report, path in zip(reports, paths, strict=True):
+        if report.signatures is not None:
+            plan.save(report.signatures, path)
+            report.signatures = None
+    offsets = np.zeros(len(reports) + 1, dtype=np.int64)
+    np.cumsum([report.records_out for report in reports], out=offsets[1:])
+    decisions = [work.decisions(pass_index, report.shard) for report in reports]
+    return ReduceFiles(paths, offsets, work.reduce_scratch(pass_index), decisions)
 
 
 def _resumed(work: WorkDir, pass_index: int, tasks: Iterable[Task], result: EngineResult) -> Iterator[Task]:

@@ -111,7 +111,8 @@ class RunInfo(_Part):
     shards: int = 0
     # Shard-passes taken from an interrupted earlier run of the same fingerprint (0: fresh run).
     resumed_shard_passes: int = 0
-    # Global stages whose reduce ran partitioned in the engine's workers (not in the driver).
+    # Global stages whose reduce ran hash-partitioned from files (in the workers, or one part at a
+    # time in a one-process local run), not over every row in the driver.
     reduced_in_workers: list[str] = Field(default_factory=list)
 
 
