@@ -41,6 +41,7 @@ import gzip
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -59,7 +60,10 @@ def real_documents() -> list[dict]:
     return [row for row in rows if len(row["text"].split()) >= 20]
 
 
-def build_corpus(path: Path, size: int, seed: int = 0) -> None:
+def build_pages_corpus(path: Path, size: int, seed: int = 0) -> None:
+    """The first builder (``--builder pages``): each real page ~size/697 times, 20 % of its
+    paragraphs dropped, 3 from another page spliced in. Beyond ~100k documents its LSH buckets
+    are pathological (every page has ~1,500 near copies), not what a crawl looks like."""
     rows = real_documents()
     rng = random.Random(seed)
     written: list[str] = []
@@ -88,6 +92,120 @@ def build_corpus(path: Path, size: int, seed: int = 0) -> None:
                 "metadata": {"url": f"{url}?copy={index}"},
             }
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+# -- the mixed builder (default): every document new, planted duplicates at known rates ----------
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+")
+# Planted rates (of all documents): see ``build_mixed_corpus``.
+RATES = {"exact_copy": 0.03, "near_copy": 0.02, "email": 0.01, "eval_item": 0.0005}
+EVALS = ROOT / "sample_data" / "user_oriented_instructions.jsonl"
+
+
+def _language_groups(rows: list[dict]) -> list[str]:
+    """Each real page's language (the cascade detector on the prepared page, as the audit's
+    language stage reads it), so a document mixes sentences of one language only."""
+    from curator.langid.backends import make_backend
+    from curator.langid.prepare import prepare
+
+    detections = make_backend("cascade").detect([prepare(row["text"]).text for row in rows])
+    return [d.language or "unknown" for d in detections]
+
+
+def build_mixed_corpus(path: Path, size: int, seed: int = 0, evals: Path = EVALS) -> dict:
+    """``size`` documents recombined from the real CC pages at paragraph and sentence level.
+
+    A document has a *base* page (uniform over the pages, so languages come at the sample's page
+    shares): it keeps the base page's title line half of the time, then 3-40 paragraphs (the base
+    page's paragraph count ± half) of 1-4 sentences each, a third of them from the base page and
+    the rest drawn from every page of the base page's language (its sentence pool); where a pool is
+    small a document draws at most a fifth of it, so two documents rarely share more than a few
+    sentences (real boilerplate lines and titles recur, as on a crawl). Planted, at ``RATES``:
+    exact copies of an earlier document (of the last 20,000), near copies (an earlier document
+    with one paragraph dropped and one word changed), an e-mail
+    address, and an eval item's instruction as its own paragraph (from ``evals``). Returns the
+    truth (planted counts, base-page languages), also written to ``path`` + ``.truth.json``.
+    """
+    rows = real_documents()
+    languages = _language_groups(rows)
+    split = [[_SENTENCE_END.split(p.strip()) for p in row["text"].split("\n") if p.strip()] for row in rows]
+    pools: dict[str, list[str]] = {}
+    for language, paragraphs in zip(languages, split, strict=True):
+        pools.setdefault(language, []).extend(s for p in paragraphs[1:] for s in p if s)
+    items = [json.loads(line)["instruction"] for line in evals.read_text(encoding="utf-8").splitlines()]
+    rng = random.Random(seed)
+    truth: dict = {"documents": size, "seed": seed, "rates": RATES, "planted": dict.fromkeys(RATES, 0)}
+    truth["base_languages"] = {}
+    truth["eval_items_planted"] = {}
+    recent: list[str] = []
+    with path.open("w", encoding="utf-8") as out:
+        for index in range(size):
+            page = rng.randrange(len(rows))
+            base, language = rows[page], languages[page]
+            roll = rng.random()
+            if recent and roll < RATES["exact_copy"]:
+                text = recent[rng.randrange(len(recent))]
+                truth["planted"]["exact_copy"] += 1
+            elif recent and roll < RATES["exact_copy"] + RATES["near_copy"]:
+                text = _near_copy(recent[rng.randrange(len(recent))], rng)
+                truth["planted"]["near_copy"] += 1
+            else:
+                text = _new_document(split[page], pools[language], rng)
+                truth["base_languages"][language] = truth["base_languages"].get(language, 0) + 1
+                if rng.random() < RATES["email"]:
+                    text += f"\nContact: editor{index}@example.org"
+                    truth["planted"]["email"] += 1
+                if rng.random() < RATES["eval_item"]:
+                    item = rng.randrange(len(items))
+                    text += "\n" + items[item]
+                    truth["planted"]["eval_item"] += 1
+                    truth["eval_items_planted"][str(item)] = truth["eval_items_planted"].get(str(item), 0) + 1
+            if len(recent) < 20000:
+                recent.append(text)
+            else:
+                recent[index % 20000] = text
+            url = (base.get("metadata") or {}).get("url") or "example.org/"
+            meta = {"url": f"{url}?doc={index}"}
+            row = {"id": f"mixed-{index}", "text": text, "source": "cc_synthetic", "metadata": meta}
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    Path(f"{path}.truth.json").write_text(json.dumps(truth, indent=1), encoding="utf-8")
+    return truth
+
+
+def _new_document(paragraphs: list[list[str]], pool: list[str], rng: random.Random) -> str:
+    own = [s for p in paragraphs[1:] for s in p if s]
+    low = min(40, max(3, len(paragraphs) // 2))
+    wanted = rng.randint(low, max(low, min(40, len(paragraphs) * 3 // 2)))
+    budget = max(3, len(pool) // 5)  # at most a fifth of a small pool
+    lines = [" ".join(paragraphs[0])] if paragraphs and rng.random() < 0.5 else []
+    used = 0
+    for _ in range(wanted):
+        count = rng.randint(1, 4)
+        sentences = [
+            (rng.choice(own) if own and rng.random() < 1 / 3 else rng.choice(pool)) for _ in range(count)
+        ]
+        lines.append(" ".join(sentences))
+        used += count
+        if used >= budget:
+            break
+    return "\n".join(lines)
+
+
+def _near_copy(text: str, rng: random.Random) -> str:
+    lines = text.split("\n")
+    if len(lines) > 3:
+        del lines[rng.randrange(len(lines))]
+    line = rng.randrange(len(lines))
+    words = lines[line].split(" ")
+    words[rng.randrange(len(words))] = rng.choice(["really", "quite", "the", "very"])
+    lines[line] = " ".join(words)
+    return "\n".join(lines)
+
+
+def build_corpus(path: Path, size: int, seed: int = 0, builder: str = "mixed") -> None:
+    if builder == "pages":
+        build_pages_corpus(path, size, seed)
+    else:
+        build_mixed_corpus(path, size, seed)
 
 
 def tree_rss(pid: int) -> dict[int, int]:
