@@ -1,11 +1,14 @@
 """Corpus audit of pre-training documents: full-pass throughput, sampled NER throughput, memory.
 
 Input: a synthetic-from-real corpus built from the 697 Common Crawl documents of
-``shared/data/pretraining/cc_main_2019_sample.jsonl.gz`` (dolma format). Each generated document
-is a real page with some of its paragraphs dropped and paragraphs of a second real page spliced
-in (so near- and line-level duplicates are real web boilerplate); 3 % are exact copies of earlier
-documents, 1 % get a planted e-mail address. Ids and URLs are unique per document, the domain is
-the real page's.
+``shared/data/pretraining/cc_main_2019_sample.jsonl.gz`` (dolma format). The default builder
+(``mixed``, :func:`build_mixed_corpus`) makes every document new: sentences and paragraphs of the
+real pages recombined within one language, so two documents rarely share more than boilerplate
+lines and titles (as on a crawl), with planted exact copies (3 %), near copies (2 %), e-mail
+addresses (1 %) and eval items (0.05 %); the truth goes to ``CORPUS.truth.json``. The first
+builder (``--builder pages``: each real page repeated with edits) is kept for comparison: past
+~100k documents each page has ~1,500 near copies, which no crawl has. Ids and URLs are unique
+per document, the domain is the real page's.
 
 Measured, in one run on this machine:
 
@@ -534,6 +537,13 @@ def main() -> None:
         help="Only write a corpus of DOCS documents to --corpus, then stop.",
     )
     parser.add_argument(
+        "--builder",
+        choices=["mixed", "pages"],
+        default="mixed",
+        help="mixed: every document recombined from the real pages, planted copies at known rates "
+        "(truth in CORPUS.truth.json); pages: each real page repeated with edits (the first builder).",
+    )
+    parser.add_argument(
         "--corpus", type=Path, help="Audit this corpus (built by --build) instead of building --sizes."
     )
     parser.add_argument("--out", type=Path, help="With --corpus: the audit folder (kept).")
@@ -588,7 +598,7 @@ def main() -> None:
         if not args.corpus:
             raise SystemExit("--build needs --corpus FILE")
         started = time.process_time()
-        build_corpus(args.corpus, args.build)
+        build_corpus(args.corpus, args.build, builder=args.builder)
         print(
             f"wrote {args.build:,} documents, {args.corpus.stat().st_size / 1e9:.2f} GB, to {args.corpus} "
             f"in {time.process_time() - started:.0f} CPU-s"
@@ -598,7 +608,7 @@ def main() -> None:
     if args.stage_memory:
         try:
             corpus = work / "corpus.jsonl"
-            build_corpus(corpus, args.stage_memory)
+            build_corpus(corpus, args.stage_memory, builder=args.builder)
             start = rss_bytes()
             rows = stage_memory(corpus, args.batch)
             shards = -(-args.stage_memory // args.batch)
@@ -620,7 +630,7 @@ def main() -> None:
         ner_rate = None
         if not args.skip_preliminaries:
             first = work / "corpus_first.jsonl"
-            build_corpus(first, 2000)
+            build_corpus(first, 2000, builder=args.builder)
             state = state_bytes(first)
             ner_cpu = run_ner(first, args.ner_docs)
             ner_rate = args.ner_docs / ner_cpu
@@ -647,7 +657,7 @@ def main() -> None:
         runs = [(args.corpus, args.out or work / "audit")] if args.corpus else []
         for size in [] if args.corpus else args.sizes:
             runs.append((work / f"corpus_{size}.jsonl", work / f"audit_{size}"))
-            build_corpus(runs[-1][0], size)
+            build_corpus(runs[-1][0], size, builder=args.builder)
         for corpus, out in runs:
             with corpus.open("rb") as handle:
                 size = sum(1 for _ in handle)
