@@ -13,6 +13,10 @@ computed for candidate pairs, which need equal band keys). Then, each in a fresh
 
 * ``driver``: loads every shard's signatures and runs ``MinHashDedup.reduce`` (what the local
   engine, and the Ray engine before this change, do in the driver);
+* ``local``: the local engine's partitioned reduce (``LocalEngine._reduce_partitioned``) on a
+  pool of 2 processes: the driver passes paths and offsets, pool processes hold one partition
+  (of at most ``ROWS_PER_PART`` rows) at a time and the merge writes the decisions; the pool's
+  CPU and peak RSS are the children's (``RUSAGE_CHILDREN``, after the pool has exited);
 * ``ray``: a local Ray with 2 CPUs runs ``reduce_on_ray`` (the Ray engine's code path): the
   driver passes paths and offsets, Ray tasks hold the partitions, a task writes the decisions.
 
@@ -23,6 +27,7 @@ two reduces' decisions are compared (they must be equal). ``--driver-max`` skips
 baseline above that size (it holds ~0.66 KiB per row).
 
 Usage: python benchmarks/ray_reduce.py [--sizes 100000 1000000] [--pool 1000000] [--driver-max 5000000]
+[--modes driver local ray]
 """
 
 from __future__ import annotations
@@ -155,6 +160,19 @@ def measure(mode: str, folder: Path) -> dict:
         for one, path in zip(stage.reduce(signatures), decisions, strict=True):
             save_decisions(path, one)
         clustered = None
+    elif mode == "local":
+        from concurrent.futures import ProcessPoolExecutor
+
+        from curator.engines.local import LocalEngine
+        from curator.engines.passes import ReduceFiles
+
+        files = ReduceFiles(paths, offsets, out / "scratch", decisions)
+        with ProcessPoolExecutor(2) as pool:
+            LocalEngine(2)._reduce_partitioned(pool, stage.partitioned_reduce(), files)
+        clustered = None
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        worker_rss = children.ru_maxrss * 1024
+        ray_cpu = children.ru_utime + children.ru_stime
     else:
         import ray
 
@@ -205,10 +223,10 @@ def _child(*args: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1]) if done.stdout.strip() else {}
 
 
-def _same_decisions(folder: Path) -> None:
+def _same_decisions(folder: Path, other: str) -> None:
     from curator.dedup.partitioned import load_arrays
 
-    driver, ray = sorted((folder / "driver").glob("*.npz")), sorted((folder / "ray").glob("*.npz"))
+    driver, ray = sorted((folder / "driver").glob("*.npz")), sorted((folder / other).glob("*.npz"))
     assert len(driver) == len(ray)
     for a, b in zip(driver, ray, strict=True):
         left, right = load_arrays(a), load_arrays(b)
@@ -224,6 +242,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--pool", type=int, default=1_000_000, help="rows with real signatures")
     parser.add_argument("--driver-max", type=int, default=5_000_000, help="largest in-driver baseline")
+    parser.add_argument("--modes", nargs="+", default=["driver", "ray"], choices=["driver", "local", "ray"])
     parser.add_argument("--keep", type=Path, help="work folder kept between runs (the pool is reused)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -240,9 +259,10 @@ def main() -> None:
         return
     print(
         "| rows | reduce | driver peak RSS MiB | driver CPU s | wall s | all Ray processes CPU s "
-        "| Ray worker peak RSS MiB | removed |"
+        "| Ray worker / pool peak RSS MiB | removed |"
     )
     print("|---:|---|---:|---:|---:|---:|---:|---:|")
+    print("<!-- local: the CPU column after the driver's is the pool processes' (RUSAGE_CHILDREN) -->")
     with tempfile.TemporaryDirectory(prefix="ray-reduce-") as tmp:
         root = args.keep or Path(tmp)
         pool_rows = min(args.pool, max(args.sizes))
@@ -260,7 +280,7 @@ def main() -> None:
             folder = root / f"{size}-rows"
             shutil.rmtree(folder, ignore_errors=True)
             build(size, folder, pool_folder)
-            modes = ("driver", "ray") if size <= args.driver_max else ("ray",)
+            modes = [m for m in args.modes if m != "driver" or size <= args.driver_max]
             results = {mode: _child("--child", mode, str(folder)) for mode in modes}
             for mode, r in results.items():
                 worker = f"{r['worker_rss'] / 2**20:.0f}" if r["worker_rss"] else "–"
@@ -268,9 +288,9 @@ def main() -> None:
                 rss = r["peak_rss"] / 2**20
                 print(f"| {size:,} | {mode} | {rss:.0f} | {r['cpu_s']:.1f} | {r['wall_s']:.1f} ", end="")
                 print(f"| {ray_cpu} | {worker} | {r['removed']:,} |")
-            if "driver" in results:
-                assert results["driver"]["removed"] == results["ray"]["removed"], "the two reduces disagree"
-                _same_decisions(folder)
+            for other in results.keys() - {"driver"} if "driver" in results else ():
+                assert results["driver"]["removed"] == results[other]["removed"], "the reduces disagree"
+                _same_decisions(folder, other)
             shutil.rmtree(folder)
             sys.stdout.flush()
 

@@ -43,7 +43,9 @@ from curator.dedup.ids import ids_at
 from curator.dedup.minhash import whole_keys
 from curator.io import write_bytes_atomic
 
-_CACHED_SHARDS = 16  # shard files a task keeps loaded (pairs touch shards in no particular order)
+# Bytes of shard arrays a task keeps loaded (pairs touch shards in no particular order); the
+# memory-mapped shingles do not count (the page cache holds them, and can drop them).
+_CACHE_BYTES = 256 << 20
 
 
 def save_arrays(path: Path, **arrays: np.ndarray | None) -> None:
@@ -103,6 +105,7 @@ class ShardFiles:
         self.paths = paths
         self.offsets = offsets  # global index of each shard's first record, plus the total
         self._cache: OrderedDict[int, _ShardArrays] = OrderedDict()
+        self._held = [0]  # bytes the cached shards hold in memory (their copied arrays)
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -110,10 +113,10 @@ class ShardFiles:
     def shard(self, shard: int) -> _ShardArrays:
         arrays = self._cache.pop(shard, None)
         if arrays is None:
-            arrays = _ShardArrays(self.paths[shard])
+            arrays = _ShardArrays(self.paths[shard], self._held)
+        while self._cache and self._held[0] > _CACHE_BYTES:
+            self._held[0] -= self._cache.popitem(last=False)[1].held
         self._cache[shard] = arrays
-        while len(self._cache) > _CACHED_SHARDS:
-            self._cache.popitem(last=False)
         return arrays
 
     def column(self, name: str) -> _Column:
@@ -149,12 +152,55 @@ class ShardFiles:
             yield shard, positions, index[positions] - self.offsets[shard]
 
 
+# Arrays read in place (memory-mapped) instead of copied: verifying candidate pairs touches the
+# shingles of shards in no particular order, and re-reading whole arrays (with zip CRC checks)
+# each time a shard left the cache was most of a partitioned reduce's CPU.
+_MAPPED = frozenset({"shingles"})
+_HEADER_READERS = {
+    (1, 0): np.lib.format.read_array_header_1_0,
+    (2, 0): np.lib.format.read_array_header_2_0,
+}
+
+
+def _mapped_member(path: Path, name: str) -> np.ndarray | None:
+    """Array ``name`` of an uncompressed ``.npz`` (what ``save_arrays`` writes), memory-mapped
+    read-only; None where it cannot be (compressed, or an object dtype: never unpickled)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        try:
+            info = archive.getinfo(f"{name}.npy")
+        except KeyError:
+            return None
+        if info.compress_type != zipfile.ZIP_STORED:
+            return None
+    with path.open("rb") as handle:
+        handle.seek(info.header_offset)
+        local = handle.read(30)  # the member's local header: name and extra field lengths at 26
+        start = info.header_offset + 30 + int.from_bytes(local[26:28], "little")
+        start += int.from_bytes(local[28:30], "little")
+        handle.seek(start)
+        read_header = _HEADER_READERS.get(np.lib.format.read_magic(handle))
+        if read_header is None:
+            return None
+        shape, fortran, dtype = read_header(handle)
+        offset = handle.tell()
+    if dtype.hasobject:
+        return None
+    if not int(np.prod(shape)):
+        return np.zeros(shape, dtype=dtype)
+    order = "F" if fortran else "C"
+    return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape, order=order)
+
+
 class _ShardArrays:
     """One shard's file, each array read when first asked for: a task that needs only the band
-    keys never reads the shingles (most of the bytes)."""
+    keys never reads the shingles (most of the bytes), which are memory-mapped (``_MAPPED``)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, held: list[int]) -> None:
         self.path = path
+        self.held = 0  # bytes of the arrays read into memory (not the mapped ones)
+        self._total = held  # the cache's count, which this adds to
         self._arrays: dict[str, np.ndarray] = {}
         with np.load(path, allow_pickle=False) as data:
             self._names = set(data.files)
@@ -164,8 +210,13 @@ class _ShardArrays:
 
     def __getitem__(self, name: str) -> np.ndarray:
         if name not in self._arrays:
-            with np.load(self.path, allow_pickle=False) as data:
-                self._arrays[name] = data[name]
+            mapped = _mapped_member(self.path, name) if name in _MAPPED else None
+            if mapped is None:
+                with np.load(self.path, allow_pickle=False) as data:
+                    mapped = data[name]
+                self.held += mapped.nbytes
+                self._total[0] += mapped.nbytes
+            self._arrays[name] = mapped
         return self._arrays[name]
 
 
