@@ -324,3 +324,32 @@ def test_audit_plan_moves_pii_to_the_sample() -> None:
     (detector,) = sampled_configs(settings)
     assert detector["threshold"] == 0.7 and detector["structured_only"] is False
     assert sampled_types(None) == ()
+
+
+@pytest.mark.slow  # ~10 s: language of the 697 pages, then 3,000 documents twice
+def test_mixed_corpus_builder_plants_what_its_truth_says(tmp_path: Path) -> None:
+    """benchmarks/corpus_audit.py's default builder: new documents (few repeats beyond the planted
+    copies), planted e-mails and eval items as counted in the truth file, seeded and deterministic."""
+    import sys
+    from collections import Counter
+
+    shared_file("pretraining/cc_main_2019_sample.jsonl.gz")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from corpus_audit import build_mixed_corpus
+
+    truth = build_mixed_corpus(tmp_path / "a.jsonl", 3000, seed=3)
+    build_mixed_corpus(tmp_path / "b.jsonl", 3000, seed=3)
+    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
+    assert json.loads((tmp_path / "a.jsonl.truth.json").read_text()) == truth
+    rows = [json.loads(line) for line in (tmp_path / "a.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == len({r["id"] for r in rows}) == 3000
+    planted = truth["planted"]
+    assert 60 <= planted["exact_copy"] <= 120 and 30 <= planted["near_copy"] <= 90  # 3 % and 2 % of 3,000
+    texts = Counter(r["text"] for r in rows)
+    repeats = sum(n - 1 for n in texts.values())
+    # Every planted exact copy repeats an earlier text; new documents almost never do.
+    assert planted["exact_copy"] <= repeats <= planted["exact_copy"] + 15
+    mails = sum("Contact: editor" in r["text"] for r in rows)
+    assert mails >= planted["email"] > 0  # copies of a document with an address carry it too
+    assert sum(truth["base_languages"].values()) == 3000 - planted["exact_copy"] - planted["near_copy"]
+    assert truth["base_languages"]["en"] > 3000 * 0.3
