@@ -271,3 +271,30 @@ def test_an_https_style_url_input_over_a_local_http_server(tmp_path: Path) -> No
         assert first["provenance"]["file"] == url
     finally:
         server.shutdown()
+
+
+def test_workers_fetching_one_object_at_once_share_the_cache(
+    s3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ray workers on one node share CURATOR_CACHE and may fetch the same input at the same moment
+    (threads stand in for them here): every one gets the complete file; a shared ".partial" name
+    made the loser's rename fail (seen as a flaky Ray test)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from curator.io import remote
+
+    expected = (SAMPLE_DATA / "alpaca_52k_slice.json").read_bytes()
+    for round_ in range(4):
+        monkeypatch.setenv("CURATOR_CACHE", str(tmp_path / f"cache{round_}"))
+        barrier = Barrier(6)
+
+        def fetch_once(_: int, barrier: Barrier = barrier) -> bytes:
+            barrier.wait()
+            [path] = remote.fetch("s3://inputs/data/alpaca.json")
+            return path.read_bytes()
+
+        with ThreadPoolExecutor(6) as pool:
+            assert all(data == expected for data in pool.map(fetch_once, range(6)))
+        cached = list((tmp_path / f"cache{round_}").rglob("*"))
+        assert not [p for p in cached if p.name.endswith(".partial")]

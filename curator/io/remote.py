@@ -19,6 +19,7 @@ import hashlib
 import os
 import re
 import shutil
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -92,13 +93,23 @@ def _cached(fs: Any, name: str, url: str) -> Path:
     target = cache_root() / "remote" / key / (name.rstrip("/").rsplit("/", 1)[-1] or "data")
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".partial")
-        shutil.rmtree(partial, ignore_errors=True) if partial.is_dir() else partial.unlink(missing_ok=True)
-        if info.get("type") == "directory":
-            fs.get(name.rstrip("/") + "/", str(partial), recursive=True)
-        else:
-            fs.get(name, str(partial))
-        os.replace(partial, target)  # atomic: a cache entry is complete or absent
+        # A name of its own per process: Ray workers on one node share this cache and may fetch
+        # the same file at once (with one shared ".partial" the loser's rename found nothing).
+        partial = target.with_name(f"{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.partial")
+        try:
+            if info.get("type") == "directory":
+                fs.get(name.rstrip("/") + "/", str(partial), recursive=True)
+            else:
+                fs.get(name, str(partial))
+            os.replace(partial, target)  # atomic: a cache entry is complete or absent
+        except OSError:
+            if not target.exists():  # not a lost race (a folder cannot replace a folder): a real error
+                raise
+        finally:  # left behind only by a failed or lost download
+            if partial.is_dir():
+                shutil.rmtree(partial, ignore_errors=True)
+            else:
+                partial.unlink(missing_ok=True)
     REMOTE_NAMES[str(target)] = url
     return target
 
