@@ -1,6 +1,6 @@
 """Build the second labelled PII set (gold spans) from Faker and mimesis, for held-out reporting.
 
-    python benchmarks/pii_make_sets.py   # tests/data/pii/generated{,2}_{dev,heldout}.jsonl, generated3_dev
+    python benchmarks/pii_make_sets.py [NAME ...]  # tests/data/pii/generated{,2,4}_{dev,heldout}.jsonl, generated3_dev
 
 The committed files are what the benchmark reads (Faker and mimesis change their word lists
 between versions, so the files, not this script, are the fixed sets). Two generators on purpose:
@@ -198,6 +198,103 @@ LOCALES_V2 = [
     ("sk_SK", "SK"),
 ]
 
+# A fourth round (``generated4_*``), written in one go before any figure of it was looked at:
+# new templates (held-out: ``id % 3 == 1``), new seeds, more locales, addresses in non-US
+# formats (intl, intl_ml), PO boxes of several countries (box), units and flats (unit), names in
+# lists, after cues, lower-case (lower, lowerfirst) and in signatures, and unlabelled
+# distractors that look like names (bands, brands, titles of works named after people).
+TEMPLATES_V4 = [
+    "Team roster for {weekday}: {full}, {full2}, {full3} and {full4}.",
+    "cc: {first} {last}; {first2} {last2}",
+    "please send the invoice to {lower} at {intl}",
+    "Cheers,\n{first}\n\nSent from {company}",
+    "Best,\n{full}\n{company} | {phone}",
+    "Regards — {full}, {unit}",
+    "My address for the parcel: {intl}. Thanks!",
+    "Can you proofread this cover letter? 'Dear hiring manager, my name is {full} and I live at {intl}.'",
+    "Our authors, {last}, {last2}, {last3}, and {last4}, will present.",
+    "The speakers were {first} {last} and {first2} {last2}; the host was {full3}.",
+    "Postal address: {box}",
+    "Send the cheque to {full}, {box}.",
+    "Flat hunting: viewing at {unit} tomorrow with {first}.",
+    "Pick-up point:\n{intl_ml}",
+    "{full} — {intl}",
+    "Tenant: {full}\nAddress: {unit}\nTel: {phone}",
+    "ask {lowerfirst} whether the keys arrived",
+    "Summarise the complaint {full} filed against {company}.",
+    "Thanks {first}! I'll be at {intl} from {weekday}.",
+    "{hon} {full} of {intl} won the raffle.",
+    "Paste this into the form: name={full}; street={street}; city={city}",
+    "Minutes — present: {last}, {last2}, {last3}. Apologies: {last4}.",
+    "The patient, a 54-year-old named {full}, was admitted on {weekday}.",
+    "Return address: {full}, {unit}",
+    "Hello, this is {first} from {company}. Please call me on {phone}.",
+    "We stayed with {first} and {first2} {last2} near {city}.",
+    "Update the CRM: {lower}, {phone}, {intl}",
+    "Order #4471 ships to {intl} (attn: {full}).",
+    "Can you help {first} write a toast for {first2}'s wedding?",
+    "{first} {last} <{email}> wrote:\n> Can we meet at {intl}?",
+    "Write a reference letter for my student {full}.",
+    "Her parents, {full} and {full2}, live at {address}.",
+    "Assignee: {last}, {first} | Reporter: {last2}, {first2}",
+    "send to: {lower}, {unit}",
+    "Mailing address\n{full}\n{box}",
+    "I'm {first}, 32, and I'm moving from {city} to {intl} next month.",
+    "Dinner at {first}'s place, {address}, on {weekday}.",
+    "Thanks, {first} {last} (she/her)",
+    "Judge {last} dismissed the case brought by {full}.",
+    "xoxo {first}",
+    "Regards,\n\n{hon} {full}\n{company}\n{intl_ml}",
+    "The winners are {full}, {full2}, {full3}, {full4} and {full5}.",
+    "Please translate: {first} lives at {intl} with her cat.",
+    "We owe {full} a refund; wire it to {iban}.",
+    "Drop it off at {unit}, ring the bell twice.",
+    "visiting hours for {lower} are over; tell {first2} to come back on {weekday}",
+    "Student ID 4471: {last}, {first}; tutor {hon} {last2}",
+    "Delivered to {intl} — signed for by {first}.",
+    "{full} recommended {novel} and the new {band} album.",
+    "After the {band} concert, {first} drove back to {city}.",
+    "{first} bought a {brand} jacket in {city}.",
+    "Email from {full}: loved {novel}, hated the ending.",
+]
+HELD_OUT_V4 = lambda template_id: template_id % 3 == 1  # noqa: E731
+LOCALES_V4 = [
+    ("en_US", "EN"),
+    ("en_GB", "EN_GB"),
+    ("en_CA", "EN_CA"),
+    ("en_NZ", "EN_AU"),
+    ("en_IE", "EN_GB"),
+    ("en_PH", "EN"),  # no phone provider: phones fall back to en_US below
+    ("de_AT", "DE_AT"),
+    ("de_CH", "DE_CH"),
+    ("nl_BE", "NL_BE"),
+    ("fr_CH", "FR"),
+    ("ro_RO", "IT"),
+    ("sl_SI", "HR"),
+    ("es_AR", "ES"),
+    ("es_CL", "ES_MX"),
+    ("es_CO", "ES"),
+    ("pt_BR", "PT_BR"),
+    ("pl_PL", "PL"),
+    ("hu_HU", "HU"),
+    ("da_DK", "DA"),
+    ("id_ID", "EN"),
+    ("nl_NL", "NL"),
+    ("it_IT", "IT"),
+]
+BANDS = [
+    "Pink Floyd", "Depeche Mode", "Arctic Monkeys", "Florence and the Machine", "Simon & Garfunkel",
+    "Fleetwood Mac", "Franz Ferdinand", "Mumford & Sons", "Steely Dan", "Marilyn Manson",
+]
+BRANDS = [
+    "Tommy Hilfiger", "Calvin Klein", "Ralph Lauren", "Dr. Martens", "Hugo Boss", "Karl Lagerfeld",
+    "Stella McCartney", "Ted Baker", "Vivienne Westwood", "Marc Jacobs",
+]
+WORKS_NAMED = [
+    "Anna Karenina", "Jane Eyre", "David Copperfield", "Emma", "Oliver Twist", "Madame Bovary",
+    "Harry Potter and the Goblet of Fire", "Little Women", "The Count of Monte Cristo", "Rebecca",
+]
+
 
 class Source:
     """One row's fake values, from Faker or mimesis, in one locale."""
@@ -242,6 +339,8 @@ class Source:
             return self.rng.choice(layouts).format(*d)
         if self.kind == "mimesis":
             return self.person.telephone()
+        if not hasattr(self.faker, "phone_number"):  # en_PH
+            return self.us.phone_number()
         return self.faker.phone_number()
 
     def address_lines(self) -> list[str]:
@@ -281,6 +380,94 @@ class Source:
     def city(self) -> str:
         return self.address_.city() if self.kind == "mimesis" else self.faker.city()
 
+    def _fk(self, locale: str):
+        from faker import Faker
+
+        fk = Faker(locale)
+        fk.seed_instance(self.rng.randrange(2**31))
+        return fk
+
+    def intl_lines(self) -> list[str]:
+        """An address in one of many national layouts (round 4)."""
+        r, n, k = self.rng, self.rng.randrange(1, 300), self.rng.randrange(1, 40)
+        if self.kind == "mimesis" and r.random() < 0.4:
+            a = self.address_
+            return [a.address(), f"{a.postal_code()} {a.city()}"]
+        choice = r.randrange(14)
+        if choice == 0:
+            f = self._fk("en_GB")
+            return [f"Flat {k}, {n} {f.street_name()}", f"{f.city()} {f.postcode()}"]
+        if choice == 1:
+            f = self._fk("en_AU")
+            return [f"Unit {k}/{n} {f.street_name()}", f"{f.city()} {f.state_abbr()} {f.postcode()}"]
+        if choice == 2:
+            f = self._fk("en_CA")
+            return [f"{k}-{n} {f.street_name()}", f"{f.city()}, {r.choice(['ON', 'BC', 'QC', 'AB'])} {f.postcode()}"]
+        if choice == 3:
+            f = self._fk("de_DE")
+            return [f"{f.street_name()} {n}", f"{f.postcode()} {f.city()}"]
+        if choice == 4:
+            f = self._fk("fr_FR")
+            return [f"{r.choice(['Bât. B, ', 'Appt 12, ', ''])}{n} {f.street_name()}", f"{f.postcode()} {f.city()}"]
+        if choice == 5:
+            f = self._fk("es_ES")
+            return [f"C/ {f.last_name()} {n}, {r.randrange(1, 9)}º {r.choice(['Izq.', 'Dcha.', 'B'])}", f"{f.postcode()} {f.city()}"]
+        if choice == 6:
+            f = self._fk("it_IT")
+            return [f"Via {f.last_name()} {n}", f"{f.postcode()} {f.city()} ({f.state_abbr()})"]
+        if choice == 7:
+            f = self._fk("nl_NL")
+            return [f"{f.street_name()} {n}-{r.choice(['II', 'hs', 'A', '3'])}", f"{f.postcode()} {f.city()}"]
+        if choice == 8:
+            f = self._fk("pt_BR")
+            return [f"Rua {f.last_name()}, {n}, apto {k}", f"{f.bairro()}, {f.city()} - {f.estado_sigla()}, {f.postcode()}"]
+        if choice == 9:
+            f = self._fk("en_IN")
+            return [f"Flat {k}, {f.last_name()} Apartments, {r.choice(['MG Road', 'Station Road', 'Link Road'])}", f"{f.city()} {f.postcode()}"]
+        if choice == 10:
+            f = self._fk("en_IE")
+            return [f"{n} {f.street_name()}", f"{f.city()}, Co. {r.choice(['Cork', 'Galway', 'Kerry', 'Mayo'])}"]
+        if choice == 11:
+            area = r.choice(["Nishi-Shinjuku", "Minami-Aoyama", "Higashi-Ikebukuro", "Kita-Horie"])
+            ward = r.choice(["Shinjuku-ku", "Minato-ku", "Toshima-ku", "Nishi-ku"])
+            return [f"{r.randrange(1, 9)}-{k}-{n} {area}, {ward}", f"Tokyo {r.randrange(100, 999)}-{r.randrange(1000, 9999)}"]
+        if choice == 12:
+            f = self._fk("pl_PL")
+            return [f"ul. {f.street_name()} {n}/{k}", f"{f.postcode()} {f.city()}"]
+        return [line.strip() for line in self.faker.address().split("\n") if line.strip()]
+
+    def intl(self) -> str:
+        return ", ".join(self.intl_lines())
+
+    def intl_ml(self) -> str:
+        return "\n".join(self.intl_lines())
+
+    def box(self) -> str:
+        r, n = self.rng, self.rng.randrange(10, 9999)
+        return r.choice(
+            [
+                f"PO Box {n}, Wellington {r.randrange(6000, 6999)}",
+                f"GPO Box {n}, Sydney NSW 2001",
+                f"Private Bag {n}, Auckland",
+                f"Apartado {n}, {r.randrange(10000, 52999):05d} Madrid",
+                f"Caixa Postal {n}, {r.randrange(10000, 99999)}-{r.randrange(100, 999)} São Paulo - SP",
+                f"Postbus {n}, {r.randrange(1000, 9999)} AB Utrecht",
+                f"Casella Postale {n}, {r.randrange(10, 99)}100 Roma",
+                f"P.O. Box {n}, Nairobi",
+                f"Postfach {n}, {r.randrange(1000, 9999)} Zürich",
+                f"PO Box {n}\n{self.us.city()}, {self.us.state_abbr()} {self.us.zipcode()}",
+            ]
+        )
+
+    def unit(self) -> str:
+        r = self.rng
+        street = self.street()
+        kind = r.choice(["Apt {k}", "Apt. {k}B", "Unit {k}", "Suite {k}00", "Flat {k}", "#{k}-0{j}", "Room {k}", "Level {j}"])
+        unit = kind.format(k=r.randrange(1, 40), j=r.randrange(1, 9))
+        if r.random() < 0.5:
+            return f"{street}, {unit}, {self.city()}"
+        return f"{unit}, {street}, {self.city()}"
+
 
 def fill(template: str, source: Source, rng: random.Random) -> tuple[str, list[dict]]:
     people: dict[str, tuple[str, str]] = {}
@@ -296,13 +483,15 @@ def fill(template: str, source: Source, rng: random.Random) -> tuple[str, list[d
         position = match.end()
         slot, suffix = match.group(1), match.group(2)
         label = None
-        if slot in ("full", "first", "last", "lower"):
+        if slot in ("full", "first", "last", "lower", "lowerfirst"):
             first, last = person(suffix)
             value = {"full": f"{first} {last}", "first": first, "last": last}.get(slot)
             if slot == "lower":
                 value = f"{first} {last}".lower()
+            elif slot == "lowerfirst":
+                value = first.lower()
             label = "PERSON"
-        elif slot in ("address", "address_ml", "street", "pobox", "unit_address"):
+        elif slot in ("address", "address_ml", "street", "pobox", "unit_address", "intl", "intl_ml", "box", "unit"):
             value, label = getattr(source, slot)(), "STREET_ADDRESS"
         elif slot == "phone":
             value, label = source.phone(), "PHONE_NUMBER"
@@ -325,6 +514,12 @@ def fill(template: str, source: Source, rng: random.Random) -> tuple[str, list[d
             value = source.city()
         elif slot == "work":
             value = rng.choice(TITLES_OF_WORKS)
+        elif slot == "novel":
+            value = rng.choice(WORKS_NAMED)
+        elif slot == "band":
+            value = rng.choice(BANDS)
+        elif slot == "brand":
+            value = rng.choice(BRANDS)
         elif slot == "product":
             value = rng.choice(PRODUCTS)
         elif slot == "weekday":
@@ -344,6 +539,7 @@ def build(held_out: bool, rows: int, seed: int, round_: int = 1) -> list[dict]:
         1: (TEMPLATES, HELD_OUT, LOCALES),
         2: (TEMPLATES_V2, HELD_OUT_V2, LOCALES_V2),
         3: (TEMPLATES_V3, lambda template_id: False, LOCALES_V2),
+        4: (TEMPLATES_V4, HELD_OUT_V4, LOCALES_V4),
     }[round_]
     ids = [i for i in range(len(templates)) if split(i) == held_out]
     out = []
@@ -373,8 +569,13 @@ def main() -> int:
         ("generated2_dev", False, 600, 11, 2),
         ("generated2_heldout", True, 1200, 12, 2),
         ("generated3_dev", False, 480, 21, 3),
+        ("generated4_dev", False, 600, 41, 4),
+        ("generated4_heldout", True, 1200, 42, 4),
     )
+    wanted = set(sys.argv[1:])  # names to (re)build; default all
     for name, held_out, rows, seed, round_ in sets:
+        if wanted and name not in wanted:
+            continue
         path = OUT / f"{name}.jsonl"
         data = build(held_out, rows, seed, round_)
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in data), encoding="utf-8")
