@@ -34,7 +34,9 @@ _CONNECTOR = (
     r"of|the|y|e|i|al|el|z|u|na|st\.?)"
 )
 _NAME_SEQ = rf"{_NAME}(?:[ \t]+(?:{_CONNECTOR}[ \t]+)?{_NAME}){{0,4}}"  # a street name never spans lines
-_HOUSE = r"\d{1,6}[A-Za-z]?(?:[\-/]\d{1,4}[A-Za-z]?)?"
+_HOUSE = r"\d{1,6}[A-Za-z]?(?:[\-/](?:\d{1,4}[A-Za-z]?|[A-Za-z]{1,3}(?![\p{L}\d])))?"
+# "N° 673", "No. 341", "Nr. 5": a house number after its mark (Spanish, Indonesian, Romanian…)
+_HOUSE_NO = rf"(?:(?:N[°º]\.?|No\.|Nr\.?|n[°º])[ \t]*)?{_HOUSE}"
 
 # English street types: common ones (strong) and the rest of the USPS suffix list (weak).
 _EN_STRONG = (
@@ -61,8 +63,13 @@ _EN_WEAK = (
     "pine|plain|plains|plateau|points|ports|quadrangle|quadrant|quays|radial|ramble|ramp|rapid|reserve|"
     "rest|retreat|ridges|ridgeway|riverway|roads|roadway|rotary|shoal|shoals|siding|slope|spur|spurs|"
     "squares|strand|stravenue|streets|thoroughfare|throughway|tollway|tor|towers|trafficway|turn|unions|"
-    "valleys|views|villages|villas|walks|walkway|ways|club|chowk|nagar|marg|gali|colony"
+    "valleys|views|villages|villas|walks|walkway|ways|club|chowk|nagar|marg|gali|colony|"
+    "annex|anex|bayou|rue|riviera|keys|locks|lights|mew|tarn|wade|corso|piazza|ronde|cruiseway|trunkway|"
+    "roadside|triangle|subway|pocket|elbow"
 )
+# Street types that are also everyday words in titles ("Chapter 5 The End"): a core with one of
+# them is weak, kept only when a unit, postcode or state follows ("Unit 7/52 Nathan End, … QLD 0210").
+_EN_RISKY = "end|gate|cross|line|link|range|edge|top|steps|gap|reach|ride|front|ground|strip|entrance"
 _DIRECTION = r"(?:\s+(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\b)?"
 
 # Street types written before the name (Romance and Slavic languages, Portuguese, Hungarian…).
@@ -73,7 +80,9 @@ _PREFIX = (
     "odos|leoforos|ulitsa|prospekt|pereulok|naberezhnaya|square|venelle|cours|passage|sentier|chaussée|"
     "montée|voie|esplanade|hameau|plac|osiedle|avenija|ulice|diagonal|calzada|privada|cerrada|andador|"
     "circuito|prolongación|retorno|callejón|boulevard|travesía|ronda|glorieta|trecho|jardim|morro|"
-    "passarela|vereda|viela|ladeira|lagoa|largo|beco"
+    "passarela|vereda|viela|ladeira|lagoa|largo|beco|diag|prom|rotonda|contrada|borgo|vico|salita|traversa|"
+    "lungomare|jalan|jl|jln|pasaje|pje|incrocio|sitio|soseaua|șoseaua|bulevardul|strada|stradela|intrarea|"
+    "splaiul|aleea|cl|cra|kr|tv|transversal|autopista|vía"
 )
 _PREFIX_TITLE = "|".join(word.capitalize() for word in _PREFIX.split("|"))
 # Prefixes that are not also English words may be followed by a lower-case name (Rue tachkent 31).
@@ -100,6 +109,9 @@ _PREFIX_FOREIGN = "|".join(
         "cours",
         "morro",
         "lagoa",
+        "prom",
+        "cl",
+        "tv",
     }
 )
 # Street types that end one word (German, Dutch, Nordic, Finnish, Icelandic, Hungarian…).
@@ -107,9 +119,13 @@ _COMPOUND = (
     "straße|strasse|str\\.|gasse|weg|allee|platz|damm|ufer|chaussee|steig|pfad|straat|laan|plein|"
     "gracht|kade|singel|dijk|vej|gade|vænget|væng|stræde|plads|vägen|gatan|gränd|stigen|backen|torget|"
     "veien|vegen|gata|gaten|gate|stien|katu|tie|kuja|polku|väylä|raitti|kaari|rinne|utca|körút|"
-    "cesta|ulice|náměstí|trida|třída|tér|sor|köz|braut|vegur|stígur|sund|terrasse|bulevardi|puistotie|stræti|tänav|iela"
+    "cesta|ulice|náměstí|trida|třída|tér|sor|köz|braut|vegur|stígur|sund|terrasse|bulevardi|puistotie|stræti|tänav|iela|"
+    "steeg|dreef|markt|baan|kaai|boulevard|pad|hof|lei|vest|straatweg|vænge|allé|gränden|gårdsvägen"
 )
-_COMPOUND_WORD = r"(?:út|útja|utca|u\.|tér|körút|krt\.|rkp\.|ulica|ulice|cesta|sokak|caddesi)"
+_COMPOUND_WORD = (
+    r"(?:út|útja|utca|u\.|tér|körút|krt\.|rkp\.|ulica|ulice|cesta|sokak|caddesi|köz|sor|sétány|fasor|"
+    r"sugárút|rakpart|lépcső|dűlő|lakótelep)"
+)
 # The same street types written as a word of their own after a capitalised name (Villacher Strasse 89).
 _SEPARATE_WORD = (
     "straße|strasse|gasse|weg|allee|platz|straat|laan|plein|gracht|kade|vej|gade|vägen|gatan|veien|vegen|"
@@ -140,13 +156,17 @@ _CORES: list[tuple[re.Pattern, float, re.Pattern | sre.Pattern | None]] = [
     (
         re.compile(
             rf"(?:\b(?:{_PREFIX_TITLE})\b\.?|\b(?:ul|al|pl|os)\.|\bC/|\b(?:plac|ulica|aleja|osiedle|trg|ulice)\b)"
-            rf"\s+(?:(?:{_CONNECTOR}|d')\s*)?{_NAME_SEQ}\s+{_HOUSE}\b"
+            rf"\s+(?:(?:{_CONNECTOR}|d')\s*)?{_NAME_SEQ}\s+{_HOUSE_NO}\b"
         ),
         0.65,
         sre.compile(rf"{_PREFIX_TITLE}|ul\.|al\.|pl\.|os\.|C/|plac|ulica|aleja|osiedle|trg|ulice"),
     ),
     (
-        re.compile(rf"\b(?:{_PREFIX_FOREIGN})\s+(?:\p{{L}}[\p{{L}}'’\-]*\.?\s+){{1,5}}?{_HOUSE}\b"),
+        # a comma may stand before the number: "Calle de Playa Hípica, 58", "Diag. Mitre N° 673"
+        re.compile(
+            rf"\b(?:{_PREFIX_FOREIGN})\.?\s+(?:\p{{L}}[\p{{L}}'’\-]*\.?\s+){{0,4}}?\p{{L}}[\p{{L}}'’\-]*\.?,?\s+"
+            rf"{_HOUSE_NO}\b"
+        ),
         0.6,
         sre.compile(_PREFIX_FOREIGN),
     ),
@@ -168,9 +188,33 @@ _CORES: list[tuple[re.Pattern, float, re.Pattern | sre.Pattern | None]] = [
     ),
     # Ringvej 144 · Nybyvägen 65 · Kaarikatu 32 · Karl-Marx-Straße 12 · hegyalja út 98
     (
-        re.compile(rf"\b[\p{{L}}'\-]{{2,}}(?i:{_COMPOUND})\s+{_HOUSE}\b"),
+        re.compile(rf"\b([\p{{L}}'\-]{{2,}}(?i:{_COMPOUND}))\s+{_HOUSE_NO}\b"),
         0.65,
-        re.compile(rf"(?r)(?i:{_COMPOUND})\s+\d"),
+        re.compile(rf"(?r)(?i:{_COMPOUND})\s+(?:N|\d)"),
+    ),
+    # the house number first: "1335 Orchidevej", "788 Mussenpad", "250 B-Vej" (Danish and Belgian
+    # layouts); the street word must not be an everyday English one ("3 Notepads")
+    (
+        re.compile(rf"\b{_HOUSE},?[ \t]+(\p{{Lu}}[\p{{L}}'\-]{{0,}}(?i:{_COMPOUND}))(?![\p{{L}}\d])"),
+        0.6,
+        re.compile(rf"(?i:{_COMPOUND})(?![\p{{L}}\d])"),
+    ),
+    # a unit, then the street without a house number: "Flat 7, Gade Apartments, MG Road"
+    (
+        re.compile(
+            rf"\b(?:Flat|Apt\.?|Apartment|Unit|Suite|Room|Shop|Office)[ \t]+\d{{1,5}}[A-Za-z]?,?[ \t]+"
+            rf"(?:{_NAME_SEQ}[ \t]*,[ \t]*)?{_NAME_SEQ}[ \t]+(?i:{_EN_STRONG})\b\.?"
+        ),
+        0.6,
+        None,
+    ),
+    # Japanese block addresses: "6-5-251 Nishi-Shinjuku, Minato-ku" (chōme-banchi-gō, then the ward)
+    (
+        re.compile(
+            r"\b\d{1,2}-\d{1,3}(?:-\d{1,4})?[ \t]+\p{Lu}[\p{L}\-]+,[ \t]*\p{Lu}[\p{L}]*-(?:ku|shi|cho|chō|machi|gun|mura)\b"
+        ),
+        0.7,
+        re.compile(r"-(?:ku|shi|cho|chō|machi|gun|mura)\b"),
     ),
     (
         re.compile(rf"\b\p{{L}}[\p{{L}}'\-]+\s+{_COMPOUND_WORD}\s+{_HOUSE}\b", re.IGNORECASE),
@@ -220,12 +264,14 @@ _CUE = re.compile(
 _UNIT = (
     r"(?i:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Floor|Fl\.?|Room|Rm\.?|Bldg\.?|Building|#|Interior|Int\.|"
     r"Piso|Depto\.?|Dpto\.?|Departamento|Puerta|Pta\.?|Esc\.?|Escalera|Bloque|Whg\.?|Wohnung|Etage|Lgh|"
-    r"H\.?\s?No\.?|Casa|Lote|Bl\.?|Et\.?|Ap\.?|Apto\.?|Sala|Andar)"
+    r"H\.?\s?No\.?|Casa|Lote|Bl\.?|Et\.?|Ap\.?|Apto\.?|Sala|Andar|Appt\.?|Level|Lvl\.?|Oficina|Of\.|Block|"
+    r"Lot|Bât\.?|Bâtiment|Shop|Kat|Daire|Local|Bodega)"
     r"\s*\d{1,5}[A-Za-z]?\b"
 )
 _POSTCODE = (
     r"(?:\d{4,6}(?:-\d{3,4})?(?!\d)|\d{3}\s\d{2}(?!\d)|\d{2}-\d{3}(?!\d)|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b|"
-    r"[A-Z]\d[A-Z]\s?\d[A-Z]\d\b|\d{4}\s?[A-Z]{2}\b)"
+    r"[A-Z]\d[A-Z]\s?\d[A-Z]\d\b|\d{4}\s?[A-Z]{2}\b|\d{3}-\d{4}(?!\d)|(?:DK|CH|D|A|F|B|NL|L|FI|SE|NO)-\d{4,5}(?!\d)|"
+    r"[AC-FHKNPRTV-Y]\d{2}\s?[AC-FHKNPRTV-Y\d]{4}\b)"
 )
 _COUNTRIES = (
     "afghanistan|albania|algeria|andorra|angola|argentina|armenia|australia|austria|azerbaijan|bahamas|"
@@ -269,6 +315,12 @@ _YEAR = re.compile(r"(?:19|20)\d{2}")
 _HEAD = re.compile(rf"(?:{_UNIT}|{_HOUSE})[ \t,>]*(?:\n{_LINE_PREFIX}*)?$")
 # "<Name…> <number>" with no street type: an address only when units, postcodes or countries follow.
 _WEAK_CORE = re.compile(rf"\b(?:{_HOUSE}[ \t]+)?{_NAME_SEQ}[ \t]+{_HOUSE}\b(?![.,]\d)")
+_WEAK_CORES = (
+    _WEAK_CORE,
+    re.compile(rf"\b{_HOUSE},?[ \t]+{_NAME_SEQ}[ \t]+(?i:{_EN_RISKY})\b{_DIRECTION}"),
+    # "276 Tweebunder, 2705 Borgloon": a house number and a name, then a postcode and a town
+    re.compile(rf"\b{_HOUSE}[ \t]+{_NAME_SEQ}(?=[ \t]*,[ \t]*{_POSTCODE}[ \t]+\p{{Lu}})"),
+)
 
 _CONTEXT = (
     "address",
@@ -327,14 +379,17 @@ def find_addresses(text: str) -> list[tuple[int, int, float]]:
         if needs is not None and needs.search(text) is None:
             continue
         for match in pattern.finditer(text):
+            if match.lastindex and everyday_word(match.group(1)):
+                continue  # "3 Notepads", "12 Pinehof"-like words that English already has
             spans.append([match.start(), match.end(), score, False])
     for position in _iter_cues(text):
         match = _CUED.match(text, position)
         if match:
             start = match.start() + len(match.group()) - len(match.group().lstrip())
             spans.append([start, match.end(), 0.6, False])
-    for match in _WEAK_CORE.finditer(text):
-        spans.append([match.start(), match.end(), 0.3, True])
+    for weak_core in _WEAK_CORES:
+        for match in weak_core.finditer(text):
+            spans.append([match.start(), match.end(), 0.3, True])
     for match in _BLOCK_STREET.finditer(text):
         # a street line of a letter or label block ("454 Engen", "Pekná vyhliadka 798") with a
         # town line under it and a line above it
@@ -372,6 +427,12 @@ _BLOCK_STREET = re.compile(
     rf"(?m)^{_LINE_PREFIX}*((?:{_HOUSE}[ \t]+\p{{Lu}}{_BLOCK_WORD}(?:[ \t]+{_BLOCK_WORD}){{0,3}}"
     rf"|\p{{Lu}}{_BLOCK_WORD}(?:[ \t]+{_BLOCK_WORD}){{0,3}},?[ \t]+{_HOUSE}))[ \t]*$"
 )
+
+
+def everyday_word(word: str) -> bool:
+    from curator.pii.names import everyday
+
+    return everyday(word)
 
 
 def _named(text: str, start: int, end: int) -> bool:
@@ -417,8 +478,8 @@ def _grow(text: str, start: int, end: int) -> tuple[int, int, int, int, bool]:
                 elif part[:1].isdigit():
                     if not _YEAR.fullmatch(part):
                         kinds.add("postcode")
-                elif len(part) == 2 and part.isupper():
-                    kinds.add("state")
+                elif len(part) <= 3 and part.isupper() and part.isalpha():
+                    kinds.add("state")  # "CA", "QLD", "NSW"
                 else:
                     kinds.add("country" if _COUNTRY_RE.match(part) else "postcode")
         if match is not None:
@@ -470,3 +531,21 @@ def _merge(spans: list[list]) -> list[list]:
         else:
             merged.append([start, end, score, weak])
     return merged
+
+
+# What may stand between an address and the next place part of it on the same line: commas and
+# capitalised words, numbers or postcodes with their particles ("…, Vila Cloris, 84156518 da Costa").
+_TAIL_GAP = re.compile(
+    r"(?:[ \t]*(?:,|-|/)[ \t]*(?:[\p{Lu}\d][\p{L}\d'’.\-]*(?:[ \t]+(?:[\p{Lu}\d][\p{L}\d'’.\-]*|"
+    r"de|da|do|dos|das|del|la|le|am|an|der|sur|di|i|en|im))*)?)*[ \t]*(?:,|-|/)[ \t]*"
+)
+
+
+def in_address_tail(text: str, start: int, ends: list[int]) -> bool:
+    """The text at ``start`` continues an address that ends at one of ``ends``, on the same line,
+    across commas and capitalised parts only: a town, region or district ("…, Nora Ville, Co.
+    Mayo", "…, Santa Rosa de Cabal"), not a person named after it ("…, on Friday with Ana")."""
+    for end in ends:
+        if end <= start and start - end <= 120 and _TAIL_GAP.fullmatch(text, end, start):
+            return True
+    return False

@@ -594,6 +594,7 @@ class PIIEngine:
 
             candidates = drop_word_heads(text, candidates)
         kept = resolve_overlaps(candidates, text)
+        kept = _drop_places_after_addresses(text, kept)
         if self._allow is not None:
             kept = self._allow.filter(text, kept)
         if "PERSON" in self.nlp_entities and any(s.type == "PERSON" for s in kept):
@@ -610,6 +611,17 @@ class PIIEngine:
         if code and "PERSON" not in code_ok:
             grown = [s for s in grown if s.type != "PERSON" or not codeblocks.inside(code, s.start, s.end)]
         return self._allow.filter(text, grown) if self._allow is not None else grown
+
+
+def _drop_places_after_addresses(text: str, spans: list[Span]) -> list[Span]:
+    """A PERSON in the town or region part right after a street address is a place named after a
+    person or a saint ("…, Santa Rosa", "…, Carla Ville, Co. Kerry"): the model's guess is dropped."""
+    ends = [s.end for s in spans if s.type == "STREET_ADDRESS"]
+    if not ends or not any(s.type == "PERSON" for s in spans):
+        return spans
+    from curator.pii.address import in_address_tail
+
+    return [s for s in spans if s.type != "PERSON" or not in_address_tail(text, s.start, ends)]
 
 
 def resolve_overlaps(spans: list[Span], text: str = "") -> list[Span]:

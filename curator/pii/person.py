@@ -54,6 +54,9 @@ _CUE_BEFORE = re.compile(
 _STRONG_CUE = re.compile(
     rf"(?:\b{_TITLE}\.?|\b(?:my|his|her|their|your|maiden|last|first|full|middle|sur)\s*name\s+(?:is|was)|"
     r"\bname\s*[:?]|\bnamed|\bcalled|\bcall\s+me|\bI\s+am|\bI'm|\bsigned|\bregards,?|\bsincerely,?|"
+    # a sign-off on its own line, the name under it: "Cheers,\nFinwith"
+    r"\b(?:cheers|best|thanks|thank\s+you|love|xoxo|warmly|cordially|yours(?:\s+truly|\s+sincerely)?|"
+    r"best\s+wishes|many\s+thanks|take\s+care|talk\s+soon|see\s+you)[ \t]*[,!.]?[ \t]*\n|"
     r"\b(?:contact(?:\s+person)?|attendees|participants|guests|invited|invitees|witnesses|authors|founders|"
     r"members|speakers|signatories|cc|attn|attention)\s*:|"
     # a role or a greeting right before the name, no colon: "Patient Ivy Hermans", "Hi Tonie"
@@ -138,7 +141,9 @@ _LOWER_WORD = re.compile(r"(?<![\p{L}\d'’@._-])\p{Ll}[\p{Ll}'’\-]+(?![\p{L}\
 _WORDS = re.compile(r"[\p{L}'’\-]+")
 _PERSON_VERB = (
     r"said|says|spent|began|begins|lives|lived|told|asked|wrote|met|loves|loved|likes|wants|wanted|"
-    r"thinks|knows|married|died|studied|sang|smiled|laughed|cried|replied|answered|whispered|shouted"
+    r"thinks|knows|married|died|studied|sang|smiled|laughed|cried|replied|answered|whispered|shouted|"
+    r"bought|drove|went|came|sent|gave|took|got|left|arrived|joined|stayed|visited|paid|ordered|booked|"
+    r"signed|filed|called|texted|emailed|phoned|needs|needed|lost|won|forgot|promised|brought|cooked"
 )
 _SUBJECT = re.compile(
     rf"(?<![\p{{L}}\d'’@.-])(\p{{Lu}}\p{{Ll}}{{2,}})(?:'s)?\s+"
@@ -171,7 +176,8 @@ _OWNS = re.compile(
     r"(?<![\p{L}\d'’@.-])(\p{Lu}\p{Ll}[\p{Ll}'’\-]+(?:[ \t]+\p{Lu}\p{Ll}[\p{Ll}'’\-]+)?)(?:'s|’s)[ \t]+"
     r"(?:booking|reservation|order|appointment|flight|ticket|application|profile|contract|visa|file|record|"
     r"records|details|car|house|home|flat|room|office|desk|laptop|luggage|suitcase|wedding|funeral|"
-    r"parents|kids|children|husband|wife|partner|boss|doctor|lawyer)\b"
+    r"parents|kids|children|husband|wife|partner|boss|doctor|lawyer|place|party|birthday|apartment|"
+    r"mom|mum|dad|sister|brother|cat|dog|phone|number|address)\b"
 )
 # "Reply to Elizabeth (e@x.com)", "From: Ana Souza <ana@x.org>": a name right before its e-mail.
 _BEFORE_EMAIL = re.compile(
@@ -181,9 +187,14 @@ _BEFORE_EMAIL = re.compile(
 # A list after a cue that names people: "Board members: Kuba, Trojan, Vycpálek and Sadek."
 _LIST_ITEM = r"\p{Lu}\p{Ll}[\p{Ll}'’\-]+(?:[ \t]+\p{Lu}\p{Ll}[\p{Ll}'’\-]+){0,2}"
 _CUED_LIST = re.compile(
-    r"\b(?i:members|attendees|participants|guests|invitees|invited|witnesses|authors|founders|speakers|"
+    r"\b(?i:(?:members|attendees|participants|guests|invitees|invited|witnesses|authors|founders|speakers|"
     r"signatories|reviewers|judges|panelists|panellists|organisers|organizers|volunteers|winners|finalists|"
-    r"candidates|nominees|recipients|cc)[ \t]*:[ \t]*"
+    r"candidates|nominees|recipients|students|hosts|owners|parents|tenants|applicants)[ \t]*[:,]|"
+    # a role label of a ticket, minutes or a form: "Assignee: Spano, Benigno", "Apologies: Durfee"
+    r"(?:cc|present|apologies|absent|regrets|assignee|assigned\s+to|reporter|reported\s+by|owner|approver|"
+    r"approved\s+by|requester|requested\s+by|author|reviewer|reviewed\s+by|tutor|host|chair|secretary|"
+    r"minutes\s+by|prepared\s+by|signed|witness|sender|recipient|landlord|tenant|student|nurse|"
+    r"driver|buyer|seller|guardian|next\s+of\s+kin)[ \t]*:)[ \t]*"
     rf"({_LIST_ITEM})(?:[ \t]*[,;][ \t]*({_LIST_ITEM}))?(?:[ \t]*[,;][ \t]*({_LIST_ITEM}))?"
     rf"(?:[ \t]*[,;][ \t]*({_LIST_ITEM}))?(?:[ \t]*,?[ \t]+(?:and|&)[ \t]+({_LIST_ITEM}))?"
 )
@@ -200,7 +211,18 @@ _VOCATIVE = re.compile(
     r"(?m)^[ \t]*(\p{Lu}\p{Ll}[\p{Ll}'’\-]+(?:[ \t]+\p{Lu}\p{Ll}[\p{Ll}'’\-]+)?),[ \t]+"
     r"(?:can|could|would|will|please|do|did|are|have|I|we|you|thanks|thank)\b"
 )
-_STRONG_SLOTS = (_BEFORE_EMAIL, _CUED_LIST)
+# Introducing oneself on the phone or in a message: "Hello, this is Muhammad from PPUH Gemza".
+_THIS_IS = re.compile(
+    r"\b(?i:this\s+is|it's|it\s+is)[ \t]+(\p{Lu}\p{Ll}[\p{Ll}'’\-]+(?:[ \t]+\p{Lu}\p{Ll}[\p{Ll}'’\-]+)?)"
+    r"[ \t]+(?:from|at|with|here|speaking|calling)\b"
+)
+# Someone told or asked to do something ("tell Mark to come back"), a sign-off ("xoxo Editta").
+_TOLD_TO = re.compile(
+    r"\b(?i:tell|ask|remind|let|invite|text|email|e-mail|call|thank|warn|help)[ \t]+"
+    r"(\p{Lu}\p{Ll}[\p{Ll}'’\-]+)[ \t]+(?:to|that|about|if|whether|when|know|for)\b"
+    r"|\b(?i:xoxo|hugs|kisses|love\s+always|lots\s+of\s+love),?[ \t]+(\p{Lu}\p{Ll}[\p{Ll}'’\-]+)\b"
+)
+_STRONG_SLOTS = (_BEFORE_EMAIL, _CUED_LIST, _TOLD_TO)
 _PERSON_SLOTS = (
     _PAIR_SUBJECT,
     _SIGNATURE,
@@ -211,6 +233,8 @@ _PERSON_SLOTS = (
     _CUED_LIST,
     _AND_I,
     _VOCATIVE,
+    _THIS_IS,
+    _TOLD_TO,
 )
 # "Zuzana: "Who are you?"": a speaker label at the start of a line.
 _SPEAKER = re.compile(r"(?m)^[ \t>]*(\p{Lu}[\p{Ll}'’\-]+)[ \t]*:[ \t]*[\"“'‘]")
@@ -219,16 +243,22 @@ _SPEAKER = re.compile(r"(?m)^[ \t>]*(\p{Lu}[\p{Ll}'’\-]+)[ \t]*:[ \t]*[\"“'�
 # Company names built from surnames: "Jones, Mitchell and Williams", "Thomas and Sons", "Conway Inc.".
 _FIRM = re.compile(
     r"\b\p{Lu}[\p{L}'’\-]+(?:[ \t]+\p{Lu}[\p{L}'’\-]+)*[ \t]+(?:and|&)[ \t]+Sons\b"
-    r"|\b\p{Lu}[\p{L}'’\-]+(?:[ \t]+\p{Lu}[\p{L}'’\-]+)*,?[ \t]+(?:Inc|Ltd|LLC|LLP|PLC|GmbH|AG|KG|S\.A|Corp|"
+    r"|\b\p{Lu}[\p{L}'’\-]+(?:[ \t]+(?:(?:&|and|und|et|e|y|i|és|en|og|och)[ \t]+)?\p{Lu}[\p{L}'’\-]+)*,?[ \t]+"
+    r"(?:Inc|Ltd|LLC|LLP|PLC|GmbH|AG|KG|S\.A|Corp|"
     r"Corporation|Company|Group|Holdings|Partners|Associates|Orchestra|Foundation|Institute|Bank|"
     r"SA|SAS|SARL|SpA|S\.p\.A|Srl|S\.r\.l|S\.L|BV|B\.V|NV|N\.V|AB|A/S|ASA|Oy|Oyj|ApS|a\.s|s\.r\.o|o\.s|"
     r"k\.s|Ltda|Pty|e\.V|KGaA|mbH|GbR|OHG|Kft|Zrt|Nyrt|Kht|Bt|Tmi|Ky|ry|HB|KB|Şti|A\.Ş|Sp\.j|Sp\.k|S\.C\.P|"
     r"S\.Coop|S\.C|d\.o\.o|j\.d\.o\.o|EIRELI|ME|EI|e[ \t]+Filhos|et[ \t]+Fils|y[ \t]+asociados|&[ \t]+Søn|"
-    r"e[ \t]+Hijos|und[ \t]+Söhne)(?![\p{L}\d])\.?"
+    r"e[ \t]+Hijos|und[ \t]+Söhne|Cie|VOF|Tbk|Kkt|Bt|s\.p|s\.c|i[ \t]+syn|CV|SRL|S\.R\.L|LDA|Lda|SAS|"
+    r"SE|GbR|PartG|Sdn[ \t]+Bhd|Bhd|Pte|Pvt|LLP)(?![\p{L}\d])\.?"
     # a firm word first: "Laboratorios Franco-Miranda", "Grupo Herrera", "PPUH Kaziród-Mateusiak"
     r"|\b(?:Laboratorios|Laboratório|Proyectos|Familia|Grupo|Industrias|Comercial|Corporación|Inversiones|"
-    r"Construcciones|Distribuidora|Transportes|PPUH|PHU|FHU|Studio|Atelier|Maison|Cabinet|Banco|Casa)"
+    r"Construcciones|Distribuidora|Transportes|PPUH|PHU|FHU|Studio|Atelier|Maison|Cabinet|Banco|Casa|"
+    r"PD|PT|CV|UD|Koninklijke|Stichting|Fundación|Fondazione|Fundação)"
     r"[ \t]+\p{Lu}[\p{L}'’\-]+(?:[ \t,]+(?:y|e|and|&)?[ \t]*\p{Lu}[\p{L}'’\-]+)*"
+)
+_SENT_FROM = re.compile(
+    r"(?<=\bSent[ \t]+from[ \t]+)\p{Lu}[\p{L}'’\-]+(?:,?[ \t]+(?:(?:&|and|i|e|y|és|en)[ \t]+)?\p{Lu}[\p{L}'’\-.]*)*"
 )
 _PAIR = re.compile(r"(\p{Lu}[\p{Ll}'’\-]+)[ \t]+(?:and|&)[ \t]+(\p{Lu}[\p{Ll}'’\-]+)")
 _FIRM_AFTER = re.compile(
@@ -269,6 +299,16 @@ _LONE_AFTER = re.compile(
     r"emailed|will|would|can|could|has|had|is|was|did|does)\b"
 )
 _PLACE_LABELS = ("GPE", "LOC", "FAC")
+_LOWER_TOKEN = re.compile(r"\p{Ll}[\p{Ll}\p{M}'’\-]+")
+_LOWER_SLOT_BEFORE = re.compile(
+    r"(?:\b(?:to|for|from|with|by|attn|cc|dear|hi|hello|hey|thanks|tell|ask|visit|visiting|named|called)|"
+    r"[:,;=]|^)[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_LOWER_SLOT_AFTER = re.compile(
+    r"[ \t]*(?:[,;:)]|$|\n|[ \t](?:at|is|was|are|were|has|had|said|says|will|and|lives|called|wrote|<))",
+    re.IGNORECASE,
+)
 _DETERMINER_AFTER = re.compile(
     r"\s+(?:the|a|an|this|these|that|those|your|my|our|its|each|every|all)\b", re.IGNORECASE
 )
@@ -337,7 +377,7 @@ class NerRecognizer(LocalRecognizer):
         if self._given:
             results.extend(self._from_name_lists(text, results, places, spans))
         results.extend(self._subjects(text, results))
-        firms = [m.span() for m in _FIRM.finditer(text)]
+        firms = [m.span() for m in _FIRM.finditer(text)] + [m.span() for m in _SENT_FROM.finditer(text)]
         firms += [
             m.span()
             for m in _THREE.finditer(text)
@@ -469,6 +509,8 @@ class NerRecognizer(LocalRecognizer):
             if _CUE_BEFORE.search(text, max(0, start - 40), start):
                 score += 0.2
             found.append(_result(self, "PERSON", start, end, min(score, 0.9)))
+        has_capitals = any(c.isupper() for c in text)
+        found.extend(self._lower_full_names(text, results + found))
         # lists of given names: "They had 6: Hleb, Sheila, Donna, Sherry and Jodi."
         for match in _LIST.finditer(text):
             items = list(re.finditer(r"\p{L}[\p{L}'’\-]+", match.group()))
@@ -478,7 +520,11 @@ class NerRecognizer(LocalRecognizer):
             if len(names) >= 3 and hits * 2 >= len(names) and towns * 2 < len(names):
                 for item in names:
                     start, end = match.start() + item.start(), match.start() + item.end()
-                    if item.group().casefold() not in common and not _overlaps(results + found, start, end):
+                    if (
+                        item.group().casefold() not in common
+                        and (item.group()[0].isupper() or not has_capitals)
+                        and not _overlaps(results + found, start, end)
+                    ):
                         found.append(_result(self, "PERSON", start, end, 0.6))
         if not any(c.isupper() for c in text) and not _CODE_CHARS.search(text):
             # lower-cased prose: capitals tell nothing, so the lists must
@@ -510,6 +556,40 @@ class NerRecognizer(LocalRecognizer):
                     end = match.end(group)
                 if not _overlaps(results + found, match.start(1), end):
                     found.append(_result(self, "PERSON", match.start(1), end, 0.7))
+        return found
+
+    def _lower_full_names(self, text, results):
+        """A lower-case given name and surname where a person stands ("send the invoice to maría
+        juana garrido at …", "update the CRM: kevin waller, …"): the first word on the given-name
+        lists, the last on the surname lists, neither a common English word, and a person's slot
+        before it or a comma, "at" or a verb after it."""
+        found = []
+        tokens = list(_LOWER_TOKEN.finditer(text))
+        for i, first in enumerate(tokens):
+            if first.group().casefold() not in self._given or first.group().casefold() in self._common:
+                continue
+            if first.start() > 0 and (text[first.start() - 1].isalnum() or text[first.start() - 1] in "'’@._-"):
+                continue
+            run = [first]
+            for nxt in tokens[i + 1 : i + 3]:  # a middle name, then the surname
+                if text[run[-1].end() : nxt.start()] not in (" ", "\t"):
+                    break
+                run.append(nxt)
+            while len(run) > 1 and run[-1].group().casefold() not in self._family:
+                run.pop()
+            keys = [m.group().casefold() for m in run]
+            if (
+                len(run) < 2
+                or any(k in self._common for k in keys)
+                or all(self._ranks.get(k, self._dictionary_rank) < 20_000 for k in keys)
+                or text[run[-1].end() : run[-1].end() + 1].isalnum()
+            ):
+                continue
+            start, end = run[0].start(), run[-1].end()
+            cued = _LOWER_SLOT_BEFORE.search(text, max(0, start - 30), start)
+            if not (cued or _LOWER_SLOT_AFTER.match(text, end)) or _overlaps(results + found, start, end):
+                continue
+            found.append(_result(self, "PERSON", start, end, 0.6))
         return found
 
     def _subjects(self, text, results):
@@ -547,6 +627,11 @@ class NerRecognizer(LocalRecognizer):
                     words = match.group(group).split()
                     if whole_list and not all(w.casefold() in self._common for w in words):
                         pass
+                    elif pattern is _TOLD_TO:
+                        if group == 1 and not all(w.casefold() in any_names for w in words):
+                            continue  # "tell Google to …": only words on the name lists
+                        if group == 2 and self._all_everyday(words) and not all(w.casefold() in any_names for w in words):
+                            continue
                     elif pattern in _STRONG_SLOTS:
                         # the slot itself says "person" (a list of members, an e-mail's owner):
                         # any name-list word (English-word surnames too: "Smith", "Price"), or

@@ -272,6 +272,22 @@ _PEOPLE_LIST = re.compile(
     r"signatories|reviewers|judges|panell?ists|organi[sz]ers|volunteers|winners|finalists|candidates|"
     r"nominees|recipients|cc)[ \t]*:[^.\n]*$"
 )
+# A name used as the modifier of a product or a work is a brand, a band or a label, not a person
+# in the text: "bought a Tommy Hilfiger jacket", "the new Steely Dan album".
+_ATTRIBUTIVE_BEFORE = re.compile(
+    r"\b(?i:a|an|the|this|that|these|those|my|his|her|their|our|your|new|old|latest|vintage|classic|"
+    r"favourite|favorite|first|last|original|fake|genuine)[ \t]+(?:(?i:new|old|latest|vintage|classic|"
+    r"favourite|favorite|first|last|original|fake|genuine)[ \t]+)?(?:(?:Dr|St|Mr|Mrs)\.?[ \t]+)?"
+    r"(?:\p{Lu}\p{Ll}+[ \t]+)?$"
+)
+_PRODUCT_AFTER = re.compile(
+    r"[ \t]+(?i:jackets?|coats?|dress(?:es)?|shirts?|t-shirts?|bags?|handbags?|shoes|boots|sneakers|trainers|"
+    r"perfume|fragrance|cologne|watch(?:es)?|suits?|jeans|sweaters?|jumpers?|scarf|scarves|hats?|glasses|"
+    r"sunglasses|belt|wallet|albums?|songs?|singles?|records?|concerts?|tours?|gigs?|tracks?|EP|LP|"
+    r"vinyl|playlist|collection|store|shop|boutique|outlet|brand|label|logo|products?|guitar|fans?|tribute|"
+    r"cover|look|style|line|range|show|runway|campaign|ad|advert|commercial|outfit|gown|heels|lipstick|"
+    r"makeup|underwear|swimsuit|logo)\b"
+)
 _TITLE_BEFORE = re.compile(
     r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Lady|Lord|Madam|Mme|Mlle|Herr|Frau|Sr|Sra|Srta|Dott|Rev)"
     r"\.?[ \t]+$"
@@ -332,6 +348,8 @@ def drop_word_heads(text: str, spans: list[Span]) -> list[Span]:
             continue  # "73 degrees Fahrenheit", "500 Kelvin"; "Harry Potter and the Chamber of Secrets"
         if _ISM.search(value):
             continue  # "Judaism", "Cubism": doctrines, not people
+        if _ATTRIBUTIVE_BEFORE.search(text, max(0, start - 40), start) and _PRODUCT_AFTER.match(text, end):
+            continue  # "a Karl Lagerfeld jacket", "the new Franz Ferdinand album": a brand or a band
         key = value.casefold()
         titled = _TITLE_BEFORE.search(text, max(0, start - 12), start) is not None
         # in a list after "members:", "founders:"… a town-named surname is a person ("Kuba")
