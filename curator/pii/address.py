@@ -82,7 +82,7 @@ _PREFIX = (
     "circuito|prolongación|retorno|callejón|boulevard|travesía|ronda|glorieta|trecho|jardim|morro|"
     "passarela|vereda|viela|ladeira|lagoa|largo|beco|diag|prom|rotonda|contrada|borgo|vico|salita|traversa|"
     "lungomare|jalan|jl|jln|pasaje|pje|incrocio|sitio|soseaua|șoseaua|bulevardul|strada|stradela|intrarea|"
-    "splaiul|aleea|cl|cra|kr|tv|transversal|autopista|vía"
+    "splaiul|aleea|cl|cra|kr|tv|transversal|autopista|vía|pod|nad|za"
 )
 _PREFIX_TITLE = "|".join(word.capitalize() for word in _PREFIX.split("|"))
 # Prefixes that are not also English words may be followed by a lower-case name (Rue tachkent 31).
@@ -185,6 +185,12 @@ _CORES: list[tuple[re.Pattern, float, re.Pattern | sre.Pattern | None]] = [
         ),
         0.6,
         None,
+    ),
+    # Czech and Slovak streets named by an adjective: "Dašická 688", "Opavská 8", "Jablonecká 63"
+    (
+        re.compile(r"\b(\p{Lu}\p{Ll}+(?:sk|ck|ov|ín|in|n)[áé])[ \t]+\d{1,4}[a-z]?(?:/\d{1,4}[a-z]?)?(?![\p{L}\d])"),
+        0.6,
+        re.compile(r"[áé][ \t]+\d"),
     ),
     # Ringvej 144 · Nybyvägen 65 · Kaarikatu 32 · Karl-Marx-Straße 12 · hegyalja út 98
     (

@@ -363,6 +363,17 @@ _FOREIGN_FUNCTION = frozenset(
 _LINKS = re.compile(r"\S+@\S+|(?:https?://|www\.)\S+")
 
 
+def _blank(text: str, found: list) -> str:
+    """``text`` with the street addresses and e-mails in ``found`` replaced by spaces."""
+    spans = [(r.start, r.end) for r in found if r.entity_type in _NO_NAMES_INSIDE]
+    if not spans:
+        return text
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
 def looks_english(text: str) -> bool:
     """A cheap guard for texts no language stage has labelled: is this English prose?
 
@@ -491,14 +502,21 @@ class PIIEngine:
                 result.mode, result.reason = "patterns", "structured_only"
             elif lang not in self._nlp:
                 result.mode, result.reason = "patterns", f"no_model:{lang}"
-            elif language is None and lang == "en" and not looks_english(text):
-                # no language stage said what this is, and it is not English: the English model
-                # would take ordinary words for names, so patterns only
-                result.mode, result.reason = "patterns", "not_english"
+            elif language is None and lang == PATTERN_LANGUAGE:
+                found[index] = self._recognize(text, lang, None, patterns=True)
+                # no language stage said what this is; if it is not English, the English model
+                # would take ordinary words for names, so patterns only. Addresses and e-mails
+                # found are left out of the guess: "Calle de la Ortiga, … i la Geltrú" is no prose.
+                if looks_english(_blank(text, found[index])):
+                    result.model = self.models[lang]
+                else:
+                    result.mode, result.reason = "patterns", "not_english"
+                    continue
             else:
                 result.model = self.models[lang]
-            registry = lang if result.model else PATTERN_LANGUAGE
-            found[index] = self._recognize(text, registry, None, patterns=True)
+            if language is not None or lang != PATTERN_LANGUAGE or not result.model:
+                registry = lang if result.model else PATTERN_LANGUAGE
+                found[index] = self._recognize(text, registry, None, patterns=True)
             if not result.model:
                 continue
             masked = codeblocks.mask(text, code[index]) if code[index] else text

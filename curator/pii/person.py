@@ -283,8 +283,10 @@ _PEOPLE_BEFORE = re.compile(
     r"\b(?:(?:co-?)?founders|members|authors|attendees|participants|guests|invitees|invited|witnesses|"
     r"speakers|reviewers|judges|panell?ists|organi[sz]ers|owners|directors|signatories|hosts|winners|finalists|"
     r"candidates|nominees|recipients|suspects|victims|students|employees|colleagues|friends|children|kids|"
-    r"sons|daughters|parents|partners|players|authors|editors|cc|attn|team|committee|board)"
-    r"[ \t]*(?:are|were|include|included|:|,|were:)?[ \t]*$",
+    r"sons|daughters|parents|partners|players|authors|editors|cc|attn|team|committee|board|present|apologies|"
+    r"absent|regrets|assignee|reporter)"
+    # the list may have begun already: "Our authors, Molina, Prieto, Cabrera, and Soto"
+    r"[ \t]*(?:are|were|include|included|:|,|were:)?[ \t]*(?:\p{Lu}[\p{L}'’\-]+[ \t]*[,;][ \t]*){0,6}$",
     re.IGNORECASE,
 )
 _HEAD_OF_SENTENCE = re.compile(r"(?:^|[.!?:\n])[ \t\"“'‘(]*$")
@@ -299,6 +301,13 @@ _LONE_AFTER = re.compile(
     r"emailed|will|would|can|could|has|had|is|was|did|does)\b"
 )
 _PLACE_LABELS = ("GPE", "LOC", "FAC")
+# Endings that make a word a surname in many languages (Slavic, Baltic, Romanian, Greek, Turkish,
+# Georgian, Armenian, Nordic patronymics); a word that English knows is ruled out by the caller.
+_SURNAME_SHAPE = re.compile(
+    r"\p{Ll}(?:ski|ska|sky|skaya|skiy|cki|cka|dzki|dzka|ová|ovich|evich|ovna|evna|enko|chuk|czuk|vić|vič|ović|"
+    r"ovič|escu|eanu|oğlu|oglu|opoulos|poulos|akis|idis|iadis|shvili|dze|yan|yants|sson|sdóttir|sdottir|"
+    r"ssen|aitė|ienė|ytė|auskas|evičius|avičius|iewicz|owicz|ewicz|czyk|szyk|ańska|ański|ińska|iński)$"
+)
 _LOWER_TOKEN = re.compile(r"\p{Ll}[\p{Ll}\p{M}'’\-]+")
 _LOWER_SLOT_BEFORE = re.compile(
     r"(?:\b(?:to|for|from|with|by|attn|cc|dear|hi|hello|hey|thanks|tell|ask|visit|visiting|named|called)|"
@@ -382,7 +391,7 @@ class NerRecognizer(LocalRecognizer):
             m.span()
             for m in _THREE.finditer(text)
             if all(m.group(i).casefold() in self._family for i in (1, 2, 3))
-            and not _PEOPLE_BEFORE.search(text, max(0, m.start() - 40), m.start())
+            and not _PEOPLE_BEFORE.search(text, max(0, m.start() - 120), m.start())
         ]
         if firms:
             results = [
@@ -497,6 +506,14 @@ class NerRecognizer(LocalRecognizer):
             elif len(words) > 1 and last in family and first not in common and not in_place:
                 score = 0.6
             elif (
+                len(words) in (2, 3)
+                and _SURNAME_SHAPE.search(re.sub(r"['’]s?$", "", words[-1]))
+                and not in_place
+                and last not in cities
+                and not any(self._everyday(w) for w in words if len(w.rstrip(".")) > 1)
+            ):
+                score = 0.6  # "Wisława Szczepańska", "Bekbolat Musliyevich": a surname by its ending
+            elif (
                 len(words) == 1
                 and first in family
                 and not in_place
@@ -575,12 +592,12 @@ class NerRecognizer(LocalRecognizer):
                 if text[run[-1].end() : nxt.start()] not in (" ", "\t"):
                     break
                 run.append(nxt)
-            while len(run) > 1 and run[-1].group().casefold() not in self._family:
+            while len(run) > 1 and not self._lower_surname(run[-1].group().casefold()):
                 run.pop()
             keys = [m.group().casefold() for m in run]
             if (
                 len(run) < 2
-                or any(k in self._common for k in keys)
+                or any(k in self._common for k in keys[:-1])
                 or all(self._ranks.get(k, self._dictionary_rank) < 20_000 for k in keys)
                 or text[run[-1].end() : run[-1].end() + 1].isalnum()
             ):
@@ -591,6 +608,11 @@ class NerRecognizer(LocalRecognizer):
                 continue
             found.append(_result(self, "PERSON", start, end, 0.6))
         return found
+
+    def _lower_surname(self, key: str) -> bool:
+        from curator.pii.names import any_name
+
+        return key in self._family or key in any_name() or (key not in self._ranks and key not in self._common)
 
     def _subjects(self, text, results):
         """An unknown capitalised word as the subject of a person verb: "Vsevolod said", "Asya spent"."""

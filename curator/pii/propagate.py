@@ -270,7 +270,8 @@ _AUTHOR_NOUN = re.compile(
 _PEOPLE_LIST = re.compile(
     r"\b(?i:members|attendees|participants|guests|invitees|invited|witnesses|authors|founders|speakers|"
     r"signatories|reviewers|judges|panell?ists|organi[sz]ers|volunteers|winners|finalists|candidates|"
-    r"nominees|recipients|cc)[ \t]*:[^.\n]*$"
+    r"nominees|recipients|cc|present|apologies|absent|regrets|assignee|reporter|owner|approver|requester|"
+    r"author|reviewer|tutor|host|chair)[ \t]*:[^.\n]*$"
 )
 # A name used as the modifier of a product or a work is a brand, a band or a label, not a person
 # in the text: "bought a Tommy Hilfiger jacket", "the new Steely Dan album".
@@ -288,10 +289,33 @@ _PRODUCT_AFTER = re.compile(
     r"cover|look|style|line|range|show|runway|campaign|ad|advert|commercial|outfit|gown|heels|lipstick|"
     r"makeup|underwear|swimsuit|logo)\b"
 )
+# The last word of a place, an institution, an event, a band or a dish, never of a person's name
+# (unless it starts with a given name: "Anna Park", "Ed Sheeran's Band" stay for the other rules).
+_THING_HEADS = frozenset(
+    """park parks lake river mountain mountains island islands bay beach valley canyon forest falls bridge
+    tower towers hall center centre stadium arena airport station museum university college school academy
+    hospital clinic church cathedral chapel temple mosque castle palace records fighters men boys girls
+    street road avenue square gardens zoo library theatre theater festival awards prize cup league club
+    orchestra choir foundation institute society association council committee syndrome disease effect
+    law theorem principle equation sauce salad cake pie soup bread cheese dragon dragons retriever
+    retrievers terrier terriers spaniel spaniels shepherd hotel restaurant cafe café bar pub mall market
+    airlines airways motors pictures studios games entertainment media press times post herald gazette
+    journal magazine news radio tv channel network systems technologies software labs bank capital
+    ventures group holdings partners brands wines brewery distillery creek ridge hills heights county
+    province state republic kingdom empire dynasty war wars battle treaty accords act bill doctrine
+    prize trophy series show tour concert album""".split()
+)
 _TITLE_BEFORE = re.compile(
     r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Lady|Lord|Madam|Mme|Mlle|Herr|Frau|Sr|Sra|Srta|Dott|Rev)"
     r"\.?[ \t]+$"
 )
+
+
+def titled_early(text: str, start: int) -> bool:
+    """A courtesy title or a people-list label stands before ``start``: a person whatever the words."""
+    if _TITLE_BEFORE.search(text, max(0, start - 12), start) is not None:
+        return True
+    return _PEOPLE_LIST.search(text, max(0, text.rfind("\n", 0, start) + 1), start) is not None
 
 
 def drop_word_heads(text: str, spans: list[Span]) -> list[Span]:
@@ -348,6 +372,14 @@ def drop_word_heads(text: str, spans: list[Span]) -> list[Span]:
             continue  # "73 degrees Fahrenheit", "500 Kelvin"; "Harry Potter and the Chamber of Secrets"
         if _ISM.search(value):
             continue  # "Judaism", "Cubism": doctrines, not people
+        head, *rest = value.split()
+        if (
+            not titled_early(text, start)
+            and rest
+            and rest[-1].casefold() in _THING_HEADS
+            and head.casefold() not in all_given
+        ):
+            continue  # "Marymoor Park", "Guinness World Records", "Foo Fighters": a place, a work, a band
         if _ATTRIBUTIVE_BEFORE.search(text, max(0, start - 40), start) and _PRODUCT_AFTER.match(text, end):
             continue  # "a Karl Lagerfeld jacket", "the new Franz Ferdinand album": a brand or a band
         key = value.casefold()
