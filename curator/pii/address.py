@@ -134,8 +134,9 @@ _SEPARATE_WORD = (
 )
 
 _PO_BOX = re.compile(
-    r"\b(?i:P\.?\s?O\.?\s?Box|Post\s+Office\s+Box|Postfach|Apartado(?:\s+de\s+correos)?|"
-    r"Bo[iî]te\s+postale|Caixa\s+Postal|Casilla)\s+\d{1,6}\b"
+    r"\b(?i:G?P\.?\s?O\.?\s?Box|Post\s+Office\s+Box|Postfach|Apartado(?:\s+de\s+correos)?|"
+    r"Bo[iî]te\s+postale|Caixa\s+Postal|Casilla(?:\s+de\s+correo)?|Private\s+Bag|Locked\s+Bag|Postbus|"
+    r"Casella\s+postale|Skrytka\s+pocztowa|Postboks|Postilokero|Case\s+postale|Apdo\.?)\s+\d{1,6}\b"
 )
 # Each core with what every match of it contains (None: nothing cheaper to look for): a text
 # without that part cannot hold the core, and the full pattern is not run on it. Each "needs" is a
@@ -268,11 +269,12 @@ _CUE = re.compile(
 )
 
 _UNIT = (
+    r"(?:\d{1,2}[º°ª][ \t]*(?:(?:Izq|Izda|Izqda|Dcha|Dcho|Der|Centro|Ctro|Int|Ext|[A-H])(?![\p{L}])\.?)?|"
     r"(?i:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Floor|Fl\.?|Room|Rm\.?|Bldg\.?|Building|#|Interior|Int\.|"
     r"Piso|Depto\.?|Dpto\.?|Departamento|Puerta|Pta\.?|Esc\.?|Escalera|Bloque|Whg\.?|Wohnung|Etage|Lgh|"
     r"H\.?\s?No\.?|Casa|Lote|Bl\.?|Et\.?|Ap\.?|Apto\.?|Sala|Andar|Appt\.?|Level|Lvl\.?|Oficina|Of\.|Block|"
     r"Lot|Bât\.?|Bâtiment|Shop|Kat|Daire|Local|Bodega)"
-    r"\s*\d{1,5}[A-Za-z]?\b"
+    r"\s*\d{1,5}[A-Za-z]?\b)"
 )
 _POSTCODE = (
     r"(?:\d{4,6}(?:-\d{3,4})?(?!\d)|\d{3}\s\d{2}(?!\d)|\d{2}-\d{3}(?!\d)|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b|"
@@ -543,7 +545,7 @@ def _merge(spans: list[list]) -> list[list]:
 # capitalised words, numbers or postcodes with their particles ("…, Vila Cloris, 84156518 da Costa").
 _TAIL_GAP = re.compile(
     r"(?:[ \t]*(?:,|-|/)[ \t]*(?:[\p{Lu}\d][\p{L}\d'’.\-]*(?:[ \t]+(?:[\p{Lu}\d][\p{L}\d'’.\-]*|"
-    r"de|da|do|dos|das|del|la|le|am|an|der|sur|di|i|en|im))*)?)*[ \t]*(?:,|-|/)[ \t]*"
+    r"de|da|do|dos|das|del|la|le|am|an|der|sur|di|i|en|im))*)?)+[ \t]*"
 )
 
 

@@ -260,6 +260,8 @@ _FIRM = re.compile(
 _SENT_FROM = re.compile(
     r"(?<=\bSent[ \t]+from[ \t]+)\p{Lu}[\p{L}'’\-]+(?:,?[ \t]+(?:(?:&|and|i|e|y|és|en)[ \t]+)?\p{Lu}[\p{L}'’\-.]*)*"
 )
+_AMPERSAND = re.compile(r"\b(\p{Lu}[\p{Ll}'’]+)[ \t]+&[ \t]+(\p{Lu}[\p{Ll}'’]+)\b")
+_HYPHENED = re.compile(r"(?<![\p{L}\d'’@.-])(\p{Lu}\p{Ll}+-\p{Lu}\p{Ll}+)(?![\p{L}\d@-])(?![ \t]+\p{Lu})")
 _PAIR = re.compile(r"(\p{Lu}[\p{Ll}'’\-]+)[ \t]+(?:and|&)[ \t]+(\p{Lu}[\p{Ll}'’\-]+)")
 _FIRM_AFTER = re.compile(
     r",?[ \t]+(?:Inc|Ltd|LLC|LLP|PLC|GmbH|AG|Co|Corp|Partners|Associates|Sons|SA|AB|A/S)\b"
@@ -387,10 +389,32 @@ class NerRecognizer(LocalRecognizer):
             results.extend(self._from_name_lists(text, results, places, spans))
         results.extend(self._subjects(text, results))
         firms = [m.span() for m in _FIRM.finditer(text)] + [m.span() for m in _SENT_FROM.finditer(text)]
+        # "Charon & Bronder": surnames joined by "&" name a firm ("John & Mary" are two people)
+        firms += [
+            m.span()
+            for m in _AMPERSAND.finditer(text)
+            if not (m.group(1).casefold() in self._given or m.group(2).casefold() in self._given)
+        ]
+        # "applying to Danielsen-Engen", "works at Thomas-Haynes": a double surname alone where an
+        # organisation goes
+        firms += [
+            m.span(1)
+            for m in _HYPHENED.finditer(text)
+            if _NOT_PERSON_CUE.search(text, max(0, m.start() - 30), m.start())
+        ]
         firms += [
             m.span()
             for m in _THREE.finditer(text)
-            if all(m.group(i).casefold() in self._family for i in (1, 2, 3))
+            if (
+                all(m.group(i).casefold() in self._family for i in (1, 2, 3))
+                # "Biswas, Talwar and Memon": two on the lists, none an English word or a given name
+                or (
+                    sum(m.group(i).casefold() in self._family for i in (1, 2, 3)) >= 2
+                    and not any(
+                        self._everyday(m.group(i)) or m.group(i).casefold() in self._given for i in (1, 2, 3)
+                    )
+                )
+            )
             and not _PEOPLE_BEFORE.search(text, max(0, m.start() - 120), m.start())
         ]
         if firms:

@@ -305,6 +305,16 @@ _THING_HEADS = frozenset(
     province state republic kingdom empire dynasty war wars battle treaty accords act bill doctrine
     prize trophy series show tour concert album""".split()
 )
+_FIRM_WORDS = frozenset(
+    "inc ltd llc plc gmbh ag kg sa sas sarl spa srl bv nv ab oy oyj aps kft zrt kht bt tbk kkt cie vof scs snc "
+    "eirl ltda pty corp co".split()
+)
+# A work is what one writes, paints or directs: "Giovanni Castaneda wrote Moby Dick in 1990".
+_WORK_VERB_BEFORE = re.compile(
+    r"\b(?:wrote|authored|published|directed|painted|composed|filmed|re-?read|translated|adapted)[ \t]+"
+    r"(?:(?:the|a|his|her|their)[ \t]+(?:novel|book|play|poem|film|movie|opera|song)[ \t]+)?$"
+)
+_INDIRECT_OBJECT = re.compile(r"[ \t]+(?:a|an|the|some|back|to)\b")  # "wrote Anna a letter"
 _TITLE_BEFORE = re.compile(
     r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Lady|Lord|Madam|Mme|Mlle|Herr|Frau|Sr|Sra|Srta|Dott|Rev)"
     r"\.?[ \t]+$"
@@ -372,6 +382,10 @@ def drop_word_heads(text: str, spans: list[Span]) -> list[Span]:
             continue  # "73 degrees Fahrenheit", "500 Kelvin"; "Harry Potter and the Chamber of Secrets"
         if _ISM.search(value):
             continue  # "Judaism", "Cubism": doctrines, not people
+        if value.casefold().rstrip(".") in _TITLES or value.casefold().rstrip(".") in _FIRM_WORDS:
+            continue  # a title or a company form left alone ("Dr", "Ms", "Kht", "Cie")
+        if _WORK_VERB_BEFORE.search(text, max(0, start - 30), start) and not _INDIRECT_OBJECT.match(text, end):
+            continue  # "Mirac wrote Moby Dick in 1990": the object of "wrote" is a work
         head, *rest = value.split()
         if (
             not titled_early(text, start)
