@@ -1,6 +1,8 @@
 """Build the second labelled PII set (gold spans) from Faker and mimesis, for held-out reporting.
 
-    python benchmarks/pii_make_sets.py [NAME ...]  # tests/data/pii/generated{,2,4}_{dev,heldout}.jsonl, generated3_dev
+    python benchmarks/pii_make_sets.py [NAME ...]
+
+writes tests/data/pii/generated{,2,4}_{dev,heldout}.jsonl and generated3_dev (only the NAMEs given).
 
 The committed files are what the benchmark reads (Faker and mimesis change their word lists
 between versions, so the files, not this script, are the fixed sets). Two generators on purpose:
@@ -283,16 +285,40 @@ LOCALES_V4 = [
     ("it_IT", "IT"),
 ]
 BANDS = [
-    "Pink Floyd", "Depeche Mode", "Arctic Monkeys", "Florence and the Machine", "Simon & Garfunkel",
-    "Fleetwood Mac", "Franz Ferdinand", "Mumford & Sons", "Steely Dan", "Marilyn Manson",
+    "Pink Floyd",
+    "Depeche Mode",
+    "Arctic Monkeys",
+    "Florence and the Machine",
+    "Simon & Garfunkel",
+    "Fleetwood Mac",
+    "Franz Ferdinand",
+    "Mumford & Sons",
+    "Steely Dan",
+    "Marilyn Manson",
 ]
 BRANDS = [
-    "Tommy Hilfiger", "Calvin Klein", "Ralph Lauren", "Dr. Martens", "Hugo Boss", "Karl Lagerfeld",
-    "Stella McCartney", "Ted Baker", "Vivienne Westwood", "Marc Jacobs",
+    "Tommy Hilfiger",
+    "Calvin Klein",
+    "Ralph Lauren",
+    "Dr. Martens",
+    "Hugo Boss",
+    "Karl Lagerfeld",
+    "Stella McCartney",
+    "Ted Baker",
+    "Vivienne Westwood",
+    "Marc Jacobs",
 ]
 WORKS_NAMED = [
-    "Anna Karenina", "Jane Eyre", "David Copperfield", "Emma", "Oliver Twist", "Madame Bovary",
-    "Harry Potter and the Goblet of Fire", "Little Women", "The Count of Monte Cristo", "Rebecca",
+    "Anna Karenina",
+    "Jane Eyre",
+    "David Copperfield",
+    "Emma",
+    "Oliver Twist",
+    "Madame Bovary",
+    "Harry Potter and the Goblet of Fire",
+    "Little Women",
+    "The Count of Monte Cristo",
+    "Rebecca",
 ]
 
 
@@ -402,16 +428,25 @@ class Source:
             return [f"Unit {k}/{n} {f.street_name()}", f"{f.city()} {f.state_abbr()} {f.postcode()}"]
         if choice == 2:
             f = self._fk("en_CA")
-            return [f"{k}-{n} {f.street_name()}", f"{f.city()}, {r.choice(['ON', 'BC', 'QC', 'AB'])} {f.postcode()}"]
+            return [
+                f"{k}-{n} {f.street_name()}",
+                f"{f.city()}, {r.choice(['ON', 'BC', 'QC', 'AB'])} {f.postcode()}",
+            ]
         if choice == 3:
             f = self._fk("de_DE")
             return [f"{f.street_name()} {n}", f"{f.postcode()} {f.city()}"]
         if choice == 4:
             f = self._fk("fr_FR")
-            return [f"{r.choice(['Bât. B, ', 'Appt 12, ', ''])}{n} {f.street_name()}", f"{f.postcode()} {f.city()}"]
+            return [
+                f"{r.choice(['Bât. B, ', 'Appt 12, ', ''])}{n} {f.street_name()}",
+                f"{f.postcode()} {f.city()}",
+            ]
         if choice == 5:
             f = self._fk("es_ES")
-            return [f"C/ {f.last_name()} {n}, {r.randrange(1, 9)}º {r.choice(['Izq.', 'Dcha.', 'B'])}", f"{f.postcode()} {f.city()}"]
+            return [
+                f"C/ {f.last_name()} {n}, {r.randrange(1, 9)}º {r.choice(['Izq.', 'Dcha.', 'B'])}",
+                f"{f.postcode()} {f.city()}",
+            ]
         if choice == 6:
             f = self._fk("it_IT")
             return [f"Via {f.last_name()} {n}", f"{f.postcode()} {f.city()} ({f.state_abbr()})"]
@@ -420,17 +455,29 @@ class Source:
             return [f"{f.street_name()} {n}-{r.choice(['II', 'hs', 'A', '3'])}", f"{f.postcode()} {f.city()}"]
         if choice == 8:
             f = self._fk("pt_BR")
-            return [f"Rua {f.last_name()}, {n}, apto {k}", f"{f.bairro()}, {f.city()} - {f.estado_sigla()}, {f.postcode()}"]
+            return [
+                f"Rua {f.last_name()}, {n}, apto {k}",
+                f"{f.bairro()}, {f.city()} - {f.estado_sigla()}, {f.postcode()}",
+            ]
         if choice == 9:
             f = self._fk("en_IN")
-            return [f"Flat {k}, {f.last_name()} Apartments, {r.choice(['MG Road', 'Station Road', 'Link Road'])}", f"{f.city()} {f.postcode()}"]
+            return [
+                f"Flat {k}, {f.last_name()} Apartments, {r.choice(['MG Road', 'Station Road', 'Link Road'])}",
+                f"{f.city()} {f.postcode()}",
+            ]
         if choice == 10:
             f = self._fk("en_IE")
-            return [f"{n} {f.street_name()}", f"{f.city()}, Co. {r.choice(['Cork', 'Galway', 'Kerry', 'Mayo'])}"]
+            return [
+                f"{n} {f.street_name()}",
+                f"{f.city()}, Co. {r.choice(['Cork', 'Galway', 'Kerry', 'Mayo'])}",
+            ]
         if choice == 11:
             area = r.choice(["Nishi-Shinjuku", "Minami-Aoyama", "Higashi-Ikebukuro", "Kita-Horie"])
             ward = r.choice(["Shinjuku-ku", "Minato-ku", "Toshima-ku", "Nishi-ku"])
-            return [f"{r.randrange(1, 9)}-{k}-{n} {area}, {ward}", f"Tokyo {r.randrange(100, 999)}-{r.randrange(1000, 9999)}"]
+            return [
+                f"{r.randrange(1, 9)}-{k}-{n} {area}, {ward}",
+                f"Tokyo {r.randrange(100, 999)}-{r.randrange(1000, 9999)}",
+            ]
         if choice == 12:
             f = self._fk("pl_PL")
             return [f"ul. {f.street_name()} {n}/{k}", f"{f.postcode()} {f.city()}"]
@@ -462,7 +509,18 @@ class Source:
     def unit(self) -> str:
         r = self.rng
         street = self.street()
-        kind = r.choice(["Apt {k}", "Apt. {k}B", "Unit {k}", "Suite {k}00", "Flat {k}", "#{k}-0{j}", "Room {k}", "Level {j}"])
+        kind = r.choice(
+            [
+                "Apt {k}",
+                "Apt. {k}B",
+                "Unit {k}",
+                "Suite {k}00",
+                "Flat {k}",
+                "#{k}-0{j}",
+                "Room {k}",
+                "Level {j}",
+            ]
+        )
         unit = kind.format(k=r.randrange(1, 40), j=r.randrange(1, 9))
         if r.random() < 0.5:
             return f"{street}, {unit}, {self.city()}"
@@ -491,7 +549,17 @@ def fill(template: str, source: Source, rng: random.Random) -> tuple[str, list[d
             elif slot == "lowerfirst":
                 value = first.lower()
             label = "PERSON"
-        elif slot in ("address", "address_ml", "street", "pobox", "unit_address", "intl", "intl_ml", "box", "unit"):
+        elif slot in (
+            "address",
+            "address_ml",
+            "street",
+            "pobox",
+            "unit_address",
+            "intl",
+            "intl_ml",
+            "box",
+            "unit",
+        ):
             value, label = getattr(source, slot)(), "STREET_ADDRESS"
         elif slot == "phone":
             value, label = source.phone(), "PHONE_NUMBER"

@@ -189,7 +189,9 @@ _CORES: list[tuple[re.Pattern, float, re.Pattern | sre.Pattern | None]] = [
     ),
     # Czech and Slovak streets named by an adjective: "Dašická 688", "Opavská 8", "Jablonecká 63"
     (
-        re.compile(r"\b(\p{Lu}\p{Ll}+(?:sk|ck|ov|ín|in|n)[áé])[ \t]+\d{1,4}[a-z]?(?:/\d{1,4}[a-z]?)?(?![\p{L}\d])"),
+        re.compile(
+            r"\b(\p{Lu}\p{Ll}+(?:sk|ck|ov|ín|in|n)[áé])[ \t]+\d{1,4}[a-z]?(?:/\d{1,4}[a-z]?)?(?![\p{L}\d])"
+        ),
         0.6,
         re.compile(r"[áé][ \t]+\d"),
     ),
@@ -218,7 +220,8 @@ _CORES: list[tuple[re.Pattern, float, re.Pattern | sre.Pattern | None]] = [
     # Japanese block addresses: "6-5-251 Nishi-Shinjuku, Minato-ku" (chōme-banchi-gō, then the ward)
     (
         re.compile(
-            r"\b\d{1,2}-\d{1,3}(?:-\d{1,4})?[ \t]+\p{Lu}[\p{L}\-]+,[ \t]*\p{Lu}[\p{L}]*-(?:ku|shi|cho|chō|machi|gun|mura)\b"
+            r"\b\d{1,2}-\d{1,3}(?:-\d{1,4})?[ \t]+\p{Lu}[\p{L}\-]+,[ \t]*\p{Lu}[\p{L}]*"
+            r"-(?:ku|shi|cho|chō|machi|gun|mura)\b"
         ),
         0.7,
         re.compile(r"-(?:ku|shi|cho|chō|machi|gun|mura)\b"),
@@ -553,7 +556,4 @@ def in_address_tail(text: str, start: int, ends: list[int]) -> bool:
     """The text at ``start`` continues an address that ends at one of ``ends``, on the same line,
     across commas and capitalised parts only: a town, region or district ("…, Nora Ville, Co.
     Mayo", "…, Santa Rosa de Cabal"), not a person named after it ("…, on Friday with Ana")."""
-    for end in ends:
-        if end <= start and start - end <= 120 and _TAIL_GAP.fullmatch(text, end, start):
-            return True
-    return False
+    return any(end <= start and start - end <= 120 and _TAIL_GAP.fullmatch(text, end, start) for end in ends)

@@ -243,7 +243,8 @@ _SPEAKER = re.compile(r"(?m)^[ \t>]*(\p{Lu}[\p{Ll}'’\-]+)[ \t]*:[ \t]*[\"“'�
 # Company names built from surnames: "Jones, Mitchell and Williams", "Thomas and Sons", "Conway Inc.".
 _FIRM = re.compile(
     r"\b\p{Lu}[\p{L}'’\-]+(?:[ \t]+\p{Lu}[\p{L}'’\-]+)*[ \t]+(?:and|&)[ \t]+Sons\b"
-    r"|\b\p{Lu}[\p{L}'’\-]+(?:[ \t]+(?:(?:&|and|und|et|e|y|i|és|en|og|och)[ \t]+)?\p{Lu}[\p{L}'’\-]+)*,?[ \t]+"
+    r"|\b\p{Lu}[\p{L}'’\-]+(?:[ \t]+(?:(?:&|and|und|et|e|y|i|és|en|og|och)[ \t]+)?\p{Lu}[\p{L}'’\-]+)*"
+    r",?[ \t]+"
     r"(?:Inc|Ltd|LLC|LLP|PLC|GmbH|AG|KG|S\.A|Corp|"
     r"Corporation|Company|Group|Holdings|Partners|Associates|Orchestra|Foundation|Institute|Bank|"
     r"SA|SAS|SARL|SpA|S\.p\.A|Srl|S\.r\.l|S\.L|BV|B\.V|NV|N\.V|AB|A/S|ASA|Oy|Oyj|ApS|a\.s|s\.r\.o|o\.s|"
@@ -258,7 +259,8 @@ _FIRM = re.compile(
     r"[ \t]+\p{Lu}[\p{L}'’\-]+(?:[ \t,]+(?:y|e|and|&)?[ \t]*\p{Lu}[\p{L}'’\-]+)*"
 )
 _SENT_FROM = re.compile(
-    r"(?<=\bSent[ \t]+from[ \t]+)\p{Lu}[\p{L}'’\-]+(?:,?[ \t]+(?:(?:&|and|i|e|y|és|en)[ \t]+)?\p{Lu}[\p{L}'’\-.]*)*"
+    r"(?<=\bSent[ \t]+from[ \t]+)\p{Lu}[\p{L}'’\-]+"
+    r"(?:,?[ \t]+(?:(?:&|and|i|e|y|és|en)[ \t]+)?\p{Lu}[\p{L}'’\-.]*)*"
 )
 _AMPERSAND = re.compile(r"\b(\p{Lu}[\p{Ll}'’]+)[ \t]+&[ \t]+(\p{Lu}[\p{Ll}'’]+)\b")
 _HYPHENED = re.compile(r"(?<![\p{L}\d'’@.-])(\p{Lu}\p{Ll}+-\p{Lu}\p{Ll}+)(?![\p{L}\d@-])(?![ \t]+\p{Lu})")
@@ -609,7 +611,9 @@ class NerRecognizer(LocalRecognizer):
         for i, first in enumerate(tokens):
             if first.group().casefold() not in self._given or first.group().casefold() in self._common:
                 continue
-            if first.start() > 0 and (text[first.start() - 1].isalnum() or text[first.start() - 1] in "'’@._-"):
+            if first.start() > 0 and (
+                text[first.start() - 1].isalnum() or text[first.start() - 1] in "'’@._-"
+            ):
                 continue
             run = [first]
             for nxt in tokens[i + 1 : i + 3]:  # a middle name, then the surname
@@ -636,7 +640,9 @@ class NerRecognizer(LocalRecognizer):
     def _lower_surname(self, key: str) -> bool:
         from curator.pii.names import any_name
 
-        return key in self._family or key in any_name() or (key not in self._ranks and key not in self._common)
+        return (
+            key in self._family or key in any_name() or (key not in self._ranks and key not in self._common)
+        )
 
     def _subjects(self, text, results):
         """An unknown capitalised word as the subject of a person verb: "Vsevolod said", "Asya spent"."""
@@ -676,7 +682,11 @@ class NerRecognizer(LocalRecognizer):
                     elif pattern is _TOLD_TO:
                         if group == 1 and not all(w.casefold() in any_names for w in words):
                             continue  # "tell Google to …": only words on the name lists
-                        if group == 2 and self._all_everyday(words) and not all(w.casefold() in any_names for w in words):
+                        if (
+                            group == 2
+                            and self._all_everyday(words)
+                            and not all(w.casefold() in any_names for w in words)
+                        ):
                             continue
                     elif pattern in _STRONG_SLOTS:
                         # the slot itself says "person" (a list of members, an e-mail's owner):

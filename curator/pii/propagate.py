@@ -289,25 +289,31 @@ _PRODUCT_AFTER = re.compile(
     r"cover|look|style|line|range|show|runway|campaign|ad|advert|commercial|outfit|gown|heels|lipstick|"
     r"makeup|underwear|swimsuit|logo)\b"
 )
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # The last word of a place, an institution, an event, a band or a dish, never of a person's name
 # (unless it starts with a given name: "Anna Park", "Ed Sheeran's Band" stay for the other rules).
-_THING_HEADS = frozenset(
-    """park parks lake river mountain mountains island islands bay beach valley canyon forest falls bridge
-    tower towers hall center centre stadium arena airport station museum university college school academy
-    hospital clinic church cathedral chapel temple mosque castle palace records fighters men boys girls
-    street road avenue square gardens zoo library theatre theater festival awards prize cup league club
-    orchestra choir foundation institute society association council committee syndrome disease effect
-    law theorem principle equation sauce salad cake pie soup bread cheese dragon dragons retriever
-    retrievers terrier terriers spaniel spaniels shepherd hotel restaurant cafe café bar pub mall market
-    airlines airways motors pictures studios games entertainment media press times post herald gazette
-    journal magazine news radio tv channel network systems technologies software labs bank capital
-    ventures group holdings partners brands wines brewery distillery creek ridge hills heights county
-    province state republic kingdom empire dynasty war wars battle treaty accords act bill doctrine
-    prize trophy series show tour concert album""".split()
+_THING_HEADS = _words(
+    "park parks lake river mountain mountains island islands bay beach valley canyon forest falls bridge "
+    "tower towers hall center centre stadium arena airport station museum university college school "
+    "academy hospital clinic church cathedral chapel temple mosque castle palace records fighters men "
+    "boys girls street road avenue square gardens zoo library theatre theater festival awards prize cup "
+    "league club orchestra choir foundation institute society association council committee syndrome "
+    "disease effect law theorem principle equation sauce salad cake pie soup bread cheese dragon dragons "
+    "retriever retrievers terrier terriers spaniel spaniels shepherd hotel restaurant cafe café bar pub "
+    "mall market airlines airways motors pictures studios games entertainment media press times post "
+    "herald gazette journal magazine news radio tv channel network systems technologies software labs "
+    "bank capital ventures group holdings partners brands wines brewery distillery creek ridge hills "
+    "heights county province state republic kingdom empire dynasty war wars battle treaty accords act "
+    "bill doctrine prize trophy series show tour concert album "
 )
-_FIRM_WORDS = frozenset(
-    "inc ltd llc plc gmbh ag kg sa sas sarl spa srl bv nv ab oy oyj aps kft zrt kht bt tbk kkt cie vof scs snc "
-    "eirl ltda pty corp co".split()
+_FIRM_WORDS = _words(
+    "inc ltd llc plc gmbh ag kg sa sas sarl spa srl bv nv ab oy oyj aps kft zrt kht bt tbk kkt cie vof "
+    "scs snc eirl ltda pty corp co "
 )
 # A work is what one writes, paints or directs: "Giovanni Castaneda wrote Moby Dick in 1990".
 _WORK_VERB_BEFORE = re.compile(
@@ -384,7 +390,9 @@ def drop_word_heads(text: str, spans: list[Span]) -> list[Span]:
             continue  # "Judaism", "Cubism": doctrines, not people
         if value.casefold().rstrip(".") in _TITLES or value.casefold().rstrip(".") in _FIRM_WORDS:
             continue  # a title or a company form left alone ("Dr", "Ms", "Kht", "Cie")
-        if _WORK_VERB_BEFORE.search(text, max(0, start - 30), start) and not _INDIRECT_OBJECT.match(text, end):
+        if _WORK_VERB_BEFORE.search(text, max(0, start - 30), start) and not _INDIRECT_OBJECT.match(
+            text, end
+        ):
             continue  # "Mirac wrote Moby Dick in 1990": the object of "wrote" is a work
         head, *rest = value.split()
         if (
