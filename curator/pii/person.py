@@ -534,7 +534,6 @@ class NerRecognizer(LocalRecognizer):
             elif (
                 len(words) in (2, 3)
                 and _SURNAME_SHAPE.search(re.sub(r"['’]s?$", "", words[-1]))
-                and not in_place
                 and last not in cities
                 and not any(self._everyday(w) for w in words if len(w.rstrip(".")) > 1)
             ):
