@@ -7,7 +7,9 @@ Accuracy (``pii_eval.py`` says how the sets are split and scored), on each set:
 - presidio-research's synth_dataset_v2: dev (templates ``% 5 != 0``, looked at while writing the
   rules) and held-out (``% 5 == 0``: 276 rows of templates never looked at);
 - our generated sets (Faker and mimesis): round 1 (16 locales) dev and held-out (other templates
-  and seed), round 2 (48 new templates, 22 locales) dev and held-out, round 3 (lone names) dev;
+  and seed), round 2 (48 new templates, 22 locales) dev and held-out, round 3 (lone names) dev,
+  round 4 (52 new templates, 22 locales: non-US address layouts, PO boxes, units, lower-case,
+  listed and signed names, name-like brands and works) dev and held-out;
   held-out parts also split by generator (mimesis names are on no list of ours);
 
 per type: recall and precision by span overlap, and the share of gold values still present
@@ -175,6 +177,7 @@ def main() -> int:
     p_dev, p_held = E.load_presidio(args.data)
     g_held = E.load_generated("heldout")
     g2_held = E.load_generated("heldout", 2)
+    g4_held = E.load_generated("heldout", 4)
     sets = {
         "presidio synth, held-out templates": p_held,
         "generated, held-out (all)": g_held,
@@ -182,10 +185,13 @@ def main() -> int:
         "generated, held-out, mimesis values": [r for r in g_held if r["source"] == "mimesis"],
         "generated round 2, held-out (all)": g2_held,
         "generated round 2, held-out, mimesis values": [r for r in g2_held if r["source"] == "mimesis"],
+        "generated round 4, held-out (all)": g4_held,
+        "generated round 4, held-out, mimesis values": [r for r in g4_held if r["source"] == "mimesis"],
         "presidio synth, dev templates": p_dev,
         "generated, dev": E.load_generated("dev"),
         "generated round 2, dev": E.load_generated("dev", 2),
         "generated round 3 (lone names), dev": E.load_generated("dev", 3),
+        "generated round 4 (non-US addresses, lower-case and listed names), dev": E.load_generated("dev", 4),
     }
     console.print(f"spaCy model {model}; machine load {os.getloadavg()[0]:.1f}")
     figures: dict = {"model": model, "accuracy": {}, "probes": {}, "throughput": {}}
@@ -203,7 +209,9 @@ def main() -> int:
     for column in ("probes", "n", "ours: any", "ours: PERSON", "Presidio: any", "Presidio: PERSON"):
         table.add_column(column, justify="left" if column == "probes" else "right")
     for source, part in (
-        [(s, p) for s in ("alpaca", "dolly") for p in ("heldout", "dev")] if "probes" in parts else ()
+        [*[(s, p) for s in ("alpaca", "dolly") for p in ("heldout", "dev")], ("selfinstruct", "heldout")]
+        if "probes" in parts
+        else ()
     ):
         probes = E.load_probes(part, source)
         texts = [p["text"] for p in probes]

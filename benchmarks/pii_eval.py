@@ -10,8 +10,10 @@ Sets (every row: ``text`` and gold ``spans`` of ``type``/``start``/``end``/``val
 - our generated set (``tests/data/pii/generated_{dev,heldout}.jsonl``, ``pii_make_sets.py``):
   Faker and mimesis values in 16 locales; held-out templates and seed differ from dev's; a second
   round (``generated2_*``: 48 new templates, new seeds, 22 locales; held-out ``id % 4 == 0``,
-  only ever reported on) and a third, dev only (``generated3_dev``: lone names in ordinary
-  sentences);
+  only ever reported on), a third, dev only (``generated3_dev``: lone names in ordinary
+  sentences), and a fourth (``generated4_*``: 52 templates written before any of its figures was
+  seen, held-out ``id % 3 == 1``, 22 locales, non-US address layouts, PO boxes and units,
+  lower-case, listed and signed names, brands, bands and works named after people);
 - the false-alarm probes (``tests/data/pii/false_alarm_probes.jsonl``, and ``_dolly.jsonl``):
   sentences from real Alpaca rows and Dolly open_qa answers, read by hand, that hold no personal
   data at all (Dolly: place names, titles of works, eponyms, teams and bands kept; any sentence
@@ -88,15 +90,16 @@ def load_jsonl(path: Path) -> list[dict]:
 
 
 def load_generated(part: str, round_: int = 1) -> list[dict]:
-    """``generated_{part}`` (round 1), ``generated2_{part}`` (new templates, seeds and locales) or
-    ``generated3_dev`` (lone names in ordinary sentences; dev only)."""
+    """``generated_{part}`` (round 1), ``generated2_{part}`` (new templates, seeds and locales),
+    ``generated3_dev`` (lone names in ordinary sentences; dev only) or ``generated4_{part}``."""
     prefix = "generated" if round_ == 1 else f"generated{round_}"
     return load_jsonl(FIXTURES / f"{prefix}_{part}.jsonl")
 
 
 def load_probes(part: str | None = None, source: str = "alpaca") -> list[dict]:
-    """False-alarm probes: ``source`` "alpaca" (false_alarm_probes.jsonl) or "dolly"
-    (false_alarm_probes_dolly.jsonl, Dolly open_qa answers), ``part`` "dev" or "heldout"."""
+    """False-alarm probes: ``source`` "alpaca" (false_alarm_probes.jsonl), "dolly"
+    (false_alarm_probes_dolly.jsonl, Dolly open_qa answers) or "selfinstruct"
+    (false_alarm_probes_selfinstruct.jsonl, held-out only), ``part`` "dev" or "heldout"."""
     name = "false_alarm_probes.jsonl" if source == "alpaca" else f"false_alarm_probes_{source}.jsonl"
     rows = load_jsonl(FIXTURES / name)
     return [r for r in rows if part is None or r["part"] == part]

@@ -315,7 +315,9 @@ _TAIL_STRONG = re.compile(
 _CITY_WORD = r"\p{Lu}[\p{L}'’\-.]*(?![\p{L}\d])"
 _CITY_LINK = r"(?:[ \t]+(?:nad|pod|sur|am|an|im|bei|upon|on|en|de|del|di|la|le|u)\b)?"
 _TAIL_CITY = re.compile(
-    rf"\G{_SEP}(?:{_CITY_WORD}(?:{_CITY_LINK}[ \t]+(?![A-Z]{{2,3}}\b){_CITY_WORD}){{0,3}})(?:[ \t]*\([\p{{L}}\- ]+\))?"
+    # a state code is no city word ("Orange NSW 2800": the state counts as a strong part)
+    rf"\G{_SEP}(?:{_CITY_WORD}(?:{_CITY_LINK}[ \t]+(?![A-Z]{{2,3}}\b){_CITY_WORD}){{0,3}})"
+    rf"(?:[ \t]*\([\p{{L}}\- ]+\))?"
 )
 _TAIL_AND = re.compile(
     rf"\G\s+(?:and|&)\s+(?:{_HOUSE}\s+)?(?:\p{{L}}+\s+){{0,3}}(?i:{_EN_STRONG}|{_EN_WEAK})\b"

@@ -600,6 +600,7 @@ class PIIEngine:
         thresholds = self.settings.thresholds
         default = self.settings.default_threshold
         code_ok = set(self.settings.code_entities)
+        _boost_phones_next_to_people(text, found, thresholds, default)
         candidates = []
         for r in found:
             if r.score < thresholds.get(r.entity_type, default):
@@ -629,6 +630,48 @@ class PIIEngine:
         if code and "PERSON" not in code_ok:
             grown = [s for s in grown if s.type != "PERSON" or not codeblocks.inside(code, s.start, s.end)]
         return self._allow.filter(text, grown) if self._allow is not None else grown
+
+
+_DIGIT_GROUPS = re.compile(r"\d+")
+_NEXT_TO_PHONES = ("PERSON", "EMAIL_ADDRESS")  # an address holds postcodes that look like numbers
+
+
+def _phone_like_groups(groups: list[str], first: str) -> bool:
+    """Three or more digit groups ("70 22 98 37"), a "+" or "(" start, or a trunk "0" with ten or
+    more digits; not "12345-678" (a Brazilian CEP) nor a lone run of eight digits."""
+    if first in "+(" or len(groups) >= 3:
+        return True
+    return first == "0" and sum(map(len, groups)) >= 10
+
+
+def _boost_phones_next_to_people(text: str, found: list, thresholds: dict, default: float) -> None:
+    """A number shaped like a phone number but without a cue word ("Anna Berg, 70 22 98 37, …",
+    "Acme Ltd | 0139984978" under a name) is a phone number when a name or an e-mail stands on
+    the same or the previous line, within 80 characters: a contact's number.
+    Numbers with a negative cue ("order", "invoice") scored 0 and stay out."""
+    limit = thresholds.get("PHONE_NUMBER", default)
+    weak = [
+        r
+        for r in found
+        if r.entity_type == "PHONE_NUMBER"
+        and 0.2 <= r.score < limit
+        and sum(c.isdigit() for c in text[r.start : r.end]) >= 8
+        # a run of digits alone or "12345-678" is as likely a postcode (CEP) or a reference
+        and _phone_like_groups(_DIGIT_GROUPS.findall(text, r.start, r.end), text[r.start])
+    ]
+    if not weak:
+        return
+    anchors = [
+        r
+        for r in found
+        if r.entity_type in _NEXT_TO_PHONES and r.score >= thresholds.get(r.entity_type, default)
+    ]
+    for phone in weak:
+        for anchor in anchors:
+            gap = (anchor.end, phone.start) if anchor.end <= phone.start else (phone.end, anchor.start)
+            if 0 <= gap[1] - gap[0] <= 80 and text.count("\n", *gap) <= 1:
+                phone.score = limit
+                break
 
 
 def _drop_places_after_addresses(text: str, spans: list[Span]) -> list[Span]:
