@@ -50,6 +50,9 @@ from benchmarks import pii_eval  # noqa: E402
         # a surname known by its ending, though on no list
         ("Please change the account holder to Bekbolat Musliyevich.", ["Bekbolat", "Musliyevich"]),
         ("Bogumiła Przybyszewska's car was towed.", ["Przybyszewska"]),
+        # a question about someone's reply; a name with two particles after it
+        ("Did Janaki reply to your message?", ["Janaki"]),
+        ("We interviewed Anna van de Sande for the role.", ["van de Sande"]),
         # an address full of Spanish function words does not make the text "not English"
         ("Order #88 ships to Calle de la Paz, 12, 28012 Madrid (attn: Joan Ferrer).", ["Joan Ferrer"]),
     ],
@@ -79,11 +82,39 @@ def test_round4_names_are_redacted(pii_engine, text, names):
         ("She lives at 82 Harbour Street, Carl Ville, Co. Kerry with her cat.", ["Carl Ville", "Kerry"]),
         # a lone title
         ("Ask Ms. Kirsty Newton about the lease.", ["Ms"]),
+        # a verb at the head of an instruction
+        ("Summarise what Pista Teleki said in the meeting.", ["Summarise"]),
+        ("Did Google reply to the complaint?", ["Google"]),
     ],
 )
 def test_round4_brands_works_firms_and_places_are_not_people(pii_engine, text, not_people):
     people = [value for kind, value in found(pii_engine, text) if kind == "PERSON"]
     assert [v for v in people if v in not_people] == [], people
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Best,\nAnna Berg\nAcme Ltd | 70 22 98 37",
+        "Update the CRM: anna berg, 0139984978, 12 Main Street",
+        "Maria Lopez, 61/422 6629",
+    ],
+)
+def test_a_phone_shaped_number_next_to_a_name_is_a_phone(pii_engine, text):
+    assert "PHONE_NUMBER" in [kind for kind, _ in found(pii_engine, text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Order 0139984978 was shipped to Anna Berg.",
+        "Anna Berg ordered 2 items; invoice 0139984978.",
+        "Anna Berg lives at Rua Cunha, 248, apto 8, Canaa, Cavalcanti - RR, 80860-454.",
+        "Anna Berg, 84156518",
+    ],
+)
+def test_numbers_next_to_a_name_that_are_no_phones(pii_engine, text):
+    assert "PHONE_NUMBER" not in [kind for kind, _ in found(pii_engine, text)]
 
 
 def test_lower_case_everyday_words_are_not_full_names(pii_engine):

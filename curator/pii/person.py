@@ -222,6 +222,12 @@ _TOLD_TO = re.compile(
     r"(\p{Lu}\p{Ll}[\p{Ll}'’\-]+)[ \t]+(?:to|that|about|if|whether|when|know|for)\b"
     r"|\b(?i:xoxo|hugs|kisses|love\s+always|lots\s+of\s+love),?[ \t]+(\p{Lu}\p{Ll}[\p{Ll}'’\-]+)\b"
 )
+_ASKED_ABOUT = re.compile(
+    r"\b(?:Did|Does|Has|Have|Will|Can|Could|Would|Should|Is|Was)[ \t]+(\p{Lu}\p{Ll}[\p{Ll}'’\-]+)[ \t]+"
+    r"(?:reply|replied|respond|responded|answer|answered|call|called|text|texted|email|emailed|say|said|"
+    r"send|sent|confirm|confirmed|sign|signed|agree|agreed|come|arrive|arrived|finish|finished|approve|"
+    r"approved|mention|mentioned|get|got|see|saw|pay|paid|book|booked|ask|asked|tell|told)\b"
+)
 _STRONG_SLOTS = (_BEFORE_EMAIL, _CUED_LIST, _TOLD_TO)
 _PERSON_SLOTS = (
     _PAIR_SUBJECT,
@@ -235,6 +241,7 @@ _PERSON_SLOTS = (
     _VOCATIVE,
     _THIS_IS,
     _TOLD_TO,
+    _ASKED_ABOUT,
 )
 # "Zuzana: "Who are you?"": a speaker label at the start of a line.
 _SPEAKER = re.compile(r"(?m)^[ \t>]*(\p{Lu}[\p{Ll}'’\-]+)[ \t]*:[ \t]*[\"“'‘]")

@@ -30,7 +30,9 @@ _AFTER = re.compile(rf"[ \t]*(?:,|;|&|,?[ \t]+(?:and|or|&))[ \t]+({_RUN})")
 _BEFORE = re.compile(rf"({_RUN})(?:[ \t]*(?:,|;|&)|[ \t]+(?:and|or|&))[ \t]*$")
 _END = re.compile(r"[ \t]*(?:[.;!?]|\n|$)")
 _CHAIN = re.compile(rf"(?:[ \t]*(?:,|&|,?[ \t]+and)[ \t]+{_RUN})*")
-_NEXT = re.compile(rf"[ \t]+(\p{{Lu}}\.(?:[ \t]+{_CAP_WORD})?|{_CAP_WORD})")
+_NEXT = re.compile(
+    rf"[ \t]+(\p{{Lu}}\.(?:[ \t]+{_CAP_WORD})?|{_CAP_WORD}|(?:{_PARTICLE}[ \t]+){{1,2}}{_CAP_WORD}(?![ \t]+\p{{Ll}}+[ \t]+\p{{Lu}}))"
+)
 _PREVIOUS = re.compile(rf"({_CAP_WORD})[ \t]+$")
 # The rest of a list after an item: ", Porter and Hayes", ", and Dalton", " and Wong".
 _LIST_TAIL = re.compile(rf"(?:[ \t]*[,;][ \t]+{_RUN})*[ \t]*[,;]?[ \t]+(?:and|or|&)[ \t]+{_RUN}")
@@ -311,6 +313,11 @@ _THING_HEADS = _words(
     "heights county province state republic kingdom empire dynasty war wars battle treaty accords act "
     "bill doctrine prize trophy series show tour concert album "
 )
+# What follows a verb at the head of an instruction ("Summarise what she said"), not a name.
+_IMPERATIVE_OBJECT = re.compile(
+    r"[ \t]+(?:what|how|why|when|where|which|who|whether|if|the|a|an|this|that|these|those|my|your|our|"
+    r"their|his|her|its|each|every|all|some|any|it|them|me|us|him)\b"
+)
 _FIRM_WORDS = _words(
     "inc ltd llc plc gmbh ag kg sa sas sarl spa srl bv nv ab oy oyj aps kft zrt kht bt tbk kkt cie vof "
     "scs snc eirl ltda pty corp co "
@@ -388,6 +395,13 @@ def drop_word_heads(text: str, spans: list[Span]) -> list[Span]:
             continue  # "73 degrees Fahrenheit", "500 Kelvin"; "Harry Potter and the Chamber of Secrets"
         if _ISM.search(value):
             continue  # "Judaism", "Cubism": doctrines, not people
+        if (
+            " " not in value
+            and _SENTENCE_START.search(text, max(0, start - 4), start)
+            and _IMPERATIVE_OBJECT.match(text, end)
+            and value.casefold() not in all_given
+        ):
+            continue  # "Summarise what …", "Paraphrase the …": a verb that starts an instruction
         if value.casefold().rstrip(".") in _TITLES or value.casefold().rstrip(".") in _FIRM_WORDS:
             continue  # a title or a company form left alone ("Dr", "Ms", "Kht", "Cie")
         if _WORK_VERB_BEFORE.search(text, max(0, start - 30), start) and not _INDIRECT_OBJECT.match(
