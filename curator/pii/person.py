@@ -257,12 +257,12 @@ _FIRM = re.compile(
     r"SA|SAS|SARL|SpA|S\.p\.A|Srl|S\.r\.l|S\.L|BV|B\.V|NV|N\.V|AB|A/S|ASA|Oy|Oyj|ApS|a\.s|s\.r\.o|o\.s|"
     r"k\.s|Ltda|Pty|e\.V|KGaA|mbH|GbR|OHG|Kft|Zrt|Nyrt|Kht|Bt|Tmi|Ky|ry|HB|KB|Şti|A\.Ş|Sp\.j|Sp\.k|S\.C\.P|"
     r"S\.Coop|S\.C|d\.o\.o|j\.d\.o\.o|EIRELI|ME|EI|e[ \t]+Filhos|et[ \t]+Fils|y[ \t]+asociados|&[ \t]+Søn|"
-    r"e[ \t]+Hijos|und[ \t]+Söhne|Cie|VOF|Tbk|Kkt|Bt|s\.p|s\.c|i[ \t]+syn|CV|SRL|S\.R\.L|LDA|Lda|SAS|"
-    r"SE|GbR|PartG|Sdn[ \t]+Bhd|Bhd|Pte|Pvt|LLP)(?![\p{L}\d])\.?"
+    r"e[ \t]+Hijos|und[ \t]+Söhne|Cie|VOF|Tbk|Kkt|s\.p|s\.c|i[ \t]+syn|SRL|S\.R\.L|LDA|Lda|SAS|"
+    r"GbR|PartG|Sdn[ \t]+Bhd|Bhd|Pte|Pvt|LLP)(?![\p{L}\d])\.?"
     # a firm word first: "Laboratorios Franco-Miranda", "Grupo Herrera", "PPUH Kaziród-Mateusiak"
     r"|\b(?:Laboratorios|Laboratório|Proyectos|Familia|Grupo|Industrias|Comercial|Corporación|Inversiones|"
     r"Construcciones|Distribuidora|Transportes|PPUH|PHU|FHU|Studio|Atelier|Maison|Cabinet|Banco|Casa|"
-    r"PD|PT|CV|UD|Koninklijke|Stichting|Fundación|Fondazione|Fundação)"
+    r"PT|Koninklijke|Stichting|Fundación|Fondazione|Fundação)"
     r"[ \t]+\p{Lu}[\p{L}'’\-]+(?:[ \t,]+(?:y|e|and|&)?[ \t]*\p{Lu}[\p{L}'’\-]+)*"
 )
 _SENT_FROM = re.compile(
@@ -271,6 +271,12 @@ _SENT_FROM = re.compile(
 )
 _AMPERSAND = re.compile(r"\b(\p{Lu}[\p{Ll}'’]+)[ \t]+&[ \t]+(\p{Lu}[\p{Ll}'’]+)\b")
 _HYPHENED = re.compile(r"(?<![\p{L}\d'’@.-])(\p{Lu}\p{Ll}+-\p{Lu}\p{Ll}+)(?![\p{L}\d@-])(?![ \t]+\p{Lu})")
+# Where an organisation goes and a person rarely does ("applying to", "works at", "the CEO of").
+_ORG_SLOT = re.compile(
+    r"\b(?:at|of|(?:work(?:s|ed|ing)?|job)\s+(?:for|at)|employed\s+(?:by|at)|joined|"
+    r"appl(?:y|ying|ied)\s+to|hired\s+by|acquired\s+by)\s+$",
+    re.IGNORECASE,
+)
 _PAIR = re.compile(r"(\p{Lu}[\p{Ll}'’\-]+)[ \t]+(?:and|&)[ \t]+(\p{Lu}[\p{Ll}'’\-]+)")
 _FIRM_AFTER = re.compile(
     r",?[ \t]+(?:Inc|Ltd|LLC|LLP|PLC|GmbH|AG|Co|Corp|Partners|Associates|Sons|SA|AB|A/S)\b"
@@ -409,7 +415,7 @@ class NerRecognizer(LocalRecognizer):
         firms += [
             m.span(1)
             for m in _HYPHENED.finditer(text)
-            if _NOT_PERSON_CUE.search(text, max(0, m.start() - 30), m.start())
+            if _ORG_SLOT.search(text, max(0, m.start() - 30), m.start())
         ]
         firms += [
             m.span()

@@ -31,7 +31,9 @@ _BEFORE = re.compile(rf"({_RUN})(?:[ \t]*(?:,|;|&)|[ \t]+(?:and|or|&))[ \t]*$")
 _END = re.compile(r"[ \t]*(?:[.;!?]|\n|$)")
 _CHAIN = re.compile(rf"(?:[ \t]*(?:,|&|,?[ \t]+and)[ \t]+{_RUN})*")
 _NEXT = re.compile(
-    rf"[ \t]+(\p{{Lu}}\.(?:[ \t]+{_CAP_WORD})?|{_CAP_WORD}|(?:{_PARTICLE}[ \t]+){{1,2}}{_CAP_WORD}(?![ \t]+\p{{Ll}}+[ \t]+\p{{Lu}}))"
+    rf"[ \t]+(\p{{Lu}}\.(?:[ \t]+{_CAP_WORD})?|{_CAP_WORD}"
+    # one or two particles: "Anna van de Sande" (not "… de la in Madrid")
+    rf"|(?:{_PARTICLE}[ \t]+){{1,2}}{_CAP_WORD}(?![ \t]+\p{{Ll}}+[ \t]+\p{{Lu}}))"
 )
 _PREVIOUS = re.compile(rf"({_CAP_WORD})[ \t]+$")
 # The rest of a list after an item: ", Porter and Hayes", ", and Dalton", " and Wong".
@@ -284,12 +286,11 @@ _ATTRIBUTIVE_BEFORE = re.compile(
     r"(?:\p{Lu}\p{Ll}+[ \t]+)?$"
 )
 _PRODUCT_AFTER = re.compile(
+    # goods only: "the new John Smith album" is a musician's, as "the Christiansen novel" is a writer's
     r"[ \t]+(?i:jackets?|coats?|dress(?:es)?|shirts?|t-shirts?|bags?|handbags?|shoes|boots|sneakers|trainers|"
     r"perfume|fragrance|cologne|watch(?:es)?|suits?|jeans|sweaters?|jumpers?|scarf|scarves|hats?|glasses|"
-    r"sunglasses|belt|wallet|albums?|songs?|singles?|records?|concerts?|tours?|gigs?|tracks?|EP|LP|"
-    r"vinyl|playlist|collection|store|shop|boutique|outlet|brand|label|logo|products?|guitar|fans?|tribute|"
-    r"cover|look|style|line|range|show|runway|campaign|ad|advert|commercial|outfit|gown|heels|lipstick|"
-    r"makeup|underwear|swimsuit|logo)\b"
+    r"sunglasses|belt|wallet|store|boutique|outlet|outfit|gown|heels|lipstick|makeup|underwear|swimsuit|"
+    r"handbag|purse|backpack|tie|blazer|hoodie|socks|skirt|trousers)\b"
 )
 
 
