@@ -201,13 +201,6 @@ _CORES: list[tuple[re.Pattern, float, re.Pattern | sre.Pattern | None]] = [
         0.65,
         re.compile(rf"(?r)(?i:{_COMPOUND})\s+(?:N|\d)"),
     ),
-    # the house number first: "1335 Orchidevej", "788 Mussenpad", "250 B-Vej" (Danish and Belgian
-    # layouts); the street word must not be an everyday English one ("3 Notepads")
-    (
-        re.compile(rf"\b{_HOUSE},?[ \t]+(\p{{Lu}}[\p{{L}}'\-]{{0,}}(?i:{_COMPOUND}))(?![\p{{L}}\d])"),
-        0.6,
-        re.compile(rf"(?i:{_COMPOUND})(?![\p{{L}}\d])"),
-    ),
     # a unit, then the street without a house number: "Flat 7, Gade Apartments, MG Road"
     (
         re.compile(
@@ -215,7 +208,7 @@ _CORES: list[tuple[re.Pattern, float, re.Pattern | sre.Pattern | None]] = [
             rf"(?:{_NAME_SEQ}[ \t]*,[ \t]*)?{_NAME_SEQ}[ \t]+(?i:{_EN_STRONG})\b\.?"
         ),
         0.6,
-        None,
+        sre.compile(r"(?:Flat|Apt\.?|Apartment|Unit|Suite|Room|Shop|Office)[ \t]+\d"),
     ),
     # Japanese block addresses: "6-5-251 Nishi-Shinjuku, Minato-ku" (chōme-banchi-gō, then the ward)
     (
@@ -327,6 +320,12 @@ _COUNTRY_RE = re.compile(rf"(?i:{_COUNTRIES})\b")
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 _HEAD = re.compile(rf"(?:{_UNIT}|{_HOUSE})[ \t,>]*(?:\n{_LINE_PREFIX}*)?$")
 # "<Name…> <number>" with no street type: an address only when units, postcodes or countries follow.
+# The house number first: "1335 Orchidevej", "788 Mussenpad", "250 B-Vej" (Danish and Belgian
+# layouts). A plain scan for "<number> <Word>"; the word must end in a street type and not be an
+# everyday English word ("3 Notepads").
+_NUMBER_FIRST = re.compile(rf"\b{_HOUSE},?[ \t]+(\p{{Lu}}[\p{{L}}'\-]+)(?![\p{{L}}\d])")
+_NUMBER_FIRST_NEEDS = sre.compile(r"\d,?[ \t]+[^\W\d_]")
+_COMPOUND_END = re.compile(rf"(?i:{_COMPOUND})$")
 _WEAK_CORE = re.compile(rf"\b(?:{_HOUSE}[ \t]+)?{_NAME_SEQ}[ \t]+{_HOUSE}\b(?![.,]\d)")
 _WEAK_CORES = (
     _WEAK_CORE,
@@ -395,6 +394,11 @@ def find_addresses(text: str) -> list[tuple[int, int, float]]:
             if match.lastindex and everyday_word(match.group(1)):
                 continue  # "3 Notepads", "12 Pinehof"-like words that English already has
             spans.append([match.start(), match.end(), score, False])
+    if _NUMBER_FIRST_NEEDS.search(text) is not None:
+        for match in _NUMBER_FIRST.finditer(text):
+            word = match.group(1)
+            if _COMPOUND_END.search(word) and not everyday_word(word):
+                spans.append([match.start(), match.end(), 0.6, False])
     for position in _iter_cues(text):
         match = _CUED.match(text, position)
         if match:

@@ -10,6 +10,7 @@ type priority (see ``entities.PRIORITY``).
 
 from __future__ import annotations
 
+import re as sre  # the standard library's engine: cheap literal pre-filters
 from typing import ClassVar
 
 import regex as re
@@ -54,9 +55,6 @@ _CUE_BEFORE = re.compile(
 _STRONG_CUE = re.compile(
     rf"(?:\b{_TITLE}\.?|\b(?:my|his|her|their|your|maiden|last|first|full|middle|sur)\s*name\s+(?:is|was)|"
     r"\bname\s*[:?]|\bnamed|\bcalled|\bcall\s+me|\bI\s+am|\bI'm|\bsigned|\bregards,?|\bsincerely,?|"
-    # a sign-off on its own line, the name under it: "Cheers,\nFinwith"
-    r"\b(?:cheers|best|thanks|thank\s+you|love|xoxo|warmly|cordially|yours(?:\s+truly|\s+sincerely)?|"
-    r"best\s+wishes|many\s+thanks|take\s+care|talk\s+soon|see\s+you)[ \t]*[,!.]?[ \t]*\n|"
     r"\b(?:contact(?:\s+person)?|attendees|participants|guests|invited|invitees|witnesses|authors|founders|"
     r"members|speakers|signatories|cc|attn|attention)\s*:|"
     # a role or a greeting right before the name, no colon: "Patient Ivy Hermans", "Hi Tonie"
@@ -74,6 +72,13 @@ _STRONG_CUE = re.compile(
     r"fianc[ée]e?|mother|mom|mum|father|dad|brother|sister|cousin|uncle|aunt|nephew|niece|grandson|"
     r"granddaughter|grandmother|grandfather|grandma|grandpa|friend|colleague|boss|neighbou?r|patient|"
     r"client|tenant|landlord|roommate|classmate|teacher|student|doctor|lawyer|assistant))\s*[:,]?\s*$",
+    re.IGNORECASE,
+)
+# A sign-off on its own line, the name on the next: "Cheers,\nFinwith" (looked for only when a
+# line break stands right before the name).
+_SIGN_OFF = re.compile(
+    r"\b(?:cheers|best|thanks|thank\s+you|love|xoxo|warmly|cordially|yours(?:\s+truly|\s+sincerely)?|"
+    r"best\s+wishes|many\s+thanks|take\s+care|talk\s+soon|see\s+you)[ \t]*[,!.]?[ \t]*\n[ \t]*$",
     re.IGNORECASE,
 )
 # A name on a line of its own at the top of a letter, a signature, a contact card.
@@ -186,18 +191,27 @@ _BEFORE_EMAIL = re.compile(
 )
 # A list after a cue that names people: "Board members: Kuba, Trojan, Vycpálek and Sadek."
 _LIST_ITEM = r"\p{Lu}\p{Ll}[\p{Ll}'’\-]+(?:[ \t]+\p{Lu}\p{Ll}[\p{Ll}'’\-]+){0,2}"
-_CUED_LIST = re.compile(
-    r"\b(?i:(?:members|attendees|participants|guests|invitees|invited|witnesses|authors|founders|speakers|"
-    r"signatories|reviewers|judges|panelists|panellists|organisers|organizers|volunteers|winners|finalists|"
-    r"candidates|nominees|recipients|students|hosts|owners|parents|tenants|applicants)[ \t]*[:,]|"
-    # a role label of a ticket, minutes or a form: "Assignee: Spano, Benigno", "Apologies: Durfee"
-    r"(?:cc|present|apologies|absent|regrets|assignee|assigned\s+to|reporter|reported\s+by|owner|approver|"
-    r"approved\s+by|requester|requested\s+by|author|reviewer|reviewed\s+by|tutor|host|chair|secretary|"
-    r"minutes\s+by|prepared\s+by|signed|witness|sender|recipient|landlord|tenant|student|nurse|"
-    r"driver|buyer|seller|guardian|next\s+of\s+kin)[ \t]*:)[ \t]*"
+_PEOPLE_PLURALS = (
+    "members|attendees|participants|guests|invitees|invited|witnesses|authors|founders|speakers|"
+    "signatories|reviewers|judges|panelists|panellists|organisers|organizers|volunteers|winners|finalists|"
+    "candidates|nominees|recipients|students|hosts|owners|parents|tenants|applicants"
+)
+_LIST_ITEMS = (
     rf"({_LIST_ITEM})(?:[ \t]*[,;][ \t]*({_LIST_ITEM}))?(?:[ \t]*[,;][ \t]*({_LIST_ITEM}))?"
     rf"(?:[ \t]*[,;][ \t]*({_LIST_ITEM}))?(?:[ \t]*,?[ \t]+(?:and|&)[ \t]+({_LIST_ITEM}))?"
 )
+# Each of the two needs a literal the engine looks for first (":", or "s," found by a pre-filter),
+# so text without it costs nothing.
+_CUED_LIST = re.compile(
+    rf"\b(?i:{_PEOPLE_PLURALS}|"
+    # a role label of a ticket, minutes or a form: "Assignee: Spano, Benigno", "Apologies: Durfee"
+    r"cc|present|apologies|absent|regrets|assignee|assigned\s+to|reporter|reported\s+by|owner|approver|"
+    r"approved\s+by|requester|requested\s+by|author|reviewer|reviewed\s+by|tutor|host|chair|secretary|"
+    r"minutes\s+by|prepared\s+by|signed|witness|sender|recipient|landlord|tenant|student|nurse|"
+    rf"driver|buyer|seller|guardian|next\s+of\s+kin)[ \t]*:[ \t]*{_LIST_ITEMS}"
+)
+# "Our speakers, Molina, Prieto, Cabrera, and Soto, will present."
+_CUED_LIST_COMMA = re.compile(rf"\b(?i:{_PEOPLE_PLURALS})[ \t]*,[ \t]*{_LIST_ITEMS}")
 # A contact card or letter head: the text's first line is two to four capitalised words and
 # more lines follow ("Einojuhani Pyysalo\n\nLocal transit bus driver\n…").
 _CARD_HEAD = re.compile(
@@ -212,23 +226,28 @@ _VOCATIVE = re.compile(
     r"(?:can|could|would|will|please|do|did|are|have|I|we|you|thanks|thank)\b"
 )
 # Introducing oneself on the phone or in a message: "Hello, this is Muhammad from PPUH Gemza".
-_THIS_IS = re.compile(
-    r"\b(?i:this\s+is|it's|it\s+is)[ \t]+(\p{Lu}\p{Ll}[\p{Ll}'’\-]+(?:[ \t]+\p{Lu}\p{Ll}[\p{Ll}'’\-]+)?)"
+_THIS_IS = re.compile(  # a look-behind: the scan stops at capitals only, not at every word
+    r"(?<=\b(?i:this\s+is|it's|it\s+is)[ \t]+)(\p{Lu}\p{Ll}[\p{Ll}'’\-]+(?:[ \t]+\p{Lu}\p{Ll}[\p{Ll}'’\-]+)?)"
     r"[ \t]+(?:from|at|with|here|speaking|calling)\b"
 )
 # Someone told or asked to do something ("tell Mark to come back"), a sign-off ("xoxo Editta").
 _TOLD_TO = re.compile(
-    r"\b(?i:tell|ask|remind|let|invite|text|email|e-mail|call|thank|warn|help)[ \t]+"
+    r"(?<=\b(?i:tell|ask|remind|let|invite|text|email|e-mail|call|thank|warn|help)[ \t]+)"
     r"(\p{Lu}\p{Ll}[\p{Ll}'’\-]+)[ \t]+(?:to|that|about|if|whether|when|know|for)\b"
-    r"|\b(?i:xoxo|hugs|kisses|love\s+always|lots\s+of\s+love),?[ \t]+(\p{Lu}\p{Ll}[\p{Ll}'’\-]+)\b"
+    r"|(?<=\b(?i:xoxo|hugs|kisses|love\s+always|lots\s+of\s+love),?[ \t]+)(\p{Lu}\p{Ll}[\p{Ll}'’\-]+)\b"
 )
 _ASKED_ABOUT = re.compile(
-    r"\b(?:Did|Does|Has|Have|Will|Can|Could|Would|Should|Is|Was)[ \t]+(\p{Lu}\p{Ll}[\p{Ll}'’\-]+)[ \t]+"
+    r"(?<=\b(?:Did|Does|Has|Have|Will|Can|Could|Would|Should|Is|Was)[ \t]+)(\p{Lu}\p{Ll}[\p{Ll}'’\-]+)[ \t]+"
     r"(?:reply|replied|respond|responded|answer|answered|call|called|text|texted|email|emailed|say|said|"
     r"send|sent|confirm|confirmed|sign|signed|agree|agreed|come|arrive|arrived|finish|finished|approve|"
     r"approved|mention|mentioned|get|got|see|saw|pay|paid|book|booked|ask|asked|tell|told)\b"
 )
-_STRONG_SLOTS = (_BEFORE_EMAIL, _CUED_LIST, _TOLD_TO)
+_STRONG_SLOTS = (_BEFORE_EMAIL, _CUED_LIST, _CUED_LIST_COMMA, _TOLD_TO)
+# Literal words each slot pattern needs: a text without them skips the pattern (same findings).
+_SLOT_NEEDS = {
+    _CUED_LIST_COMMA: sre.compile(r"s,[ \t]+[A-Z]"),
+    _BEFORE_EMAIL: sre.compile(r"@"),
+}
 _PERSON_SLOTS = (
     _PAIR_SUBJECT,
     _SIGNATURE,
@@ -237,6 +256,7 @@ _PERSON_SLOTS = (
     _CARD_HEAD,
     _BEFORE_EMAIL,
     _CUED_LIST,
+    _CUED_LIST_COMMA,
     _AND_I,
     _VOCATIVE,
     _THIS_IS,
@@ -318,6 +338,7 @@ _LONE_AFTER = re.compile(
     r"emailed|will|would|can|could|has|had|is|was|did|does)\b"
 )
 _PLACE_LABELS = ("GPE", "LOC", "FAC")
+_POSSESSIVE_END = re.compile(r"['’]s?$")
 # Endings that make a word a surname in many languages (Slavic, Baltic, Romanian, Greek, Turkish,
 # Georgian, Armenian, Nordic patronymics); a word that English knows is ruled out by the caller.
 _SURNAME_SHAPE = re.compile(
@@ -403,11 +424,13 @@ class NerRecognizer(LocalRecognizer):
         if self._given:
             results.extend(self._from_name_lists(text, results, places, spans))
         results.extend(self._subjects(text, results))
-        firms = [m.span() for m in _FIRM.finditer(text)] + [m.span() for m in _SENT_FROM.finditer(text)]
+        firms = [m.span() for m in _FIRM.finditer(text)]
+        if "Sent from" in text:
+            firms += [m.span() for m in _SENT_FROM.finditer(text)]
         # "Charon & Bronder": surnames joined by "&" name a firm ("John & Mary" are two people)
         firms += [
             m.span()
-            for m in _AMPERSAND.finditer(text)
+            for m in (_AMPERSAND.finditer(text) if "&" in text else ())
             if not (m.group(1).casefold() in self._given or m.group(2).casefold() in self._given)
         ]
         # "applying to Danielsen-Engen", "works at Thomas-Haynes": a double surname alone where an
@@ -503,7 +526,11 @@ class NerRecognizer(LocalRecognizer):
             # the cue may be the run's own first word: "Witnesses Reinout Hendricx", "Patient Per Svensson"
             for word in re.finditer(r"\S+", match.group()):
                 start = match.start() + word.start()
-                if _STRONG_CUE.search(text, max(0, start - 40), start):
+                if _STRONG_CUE.search(text, max(0, start - 40), start) or (
+                    text[start - 1 : start] in ("\n", " ", "\t")
+                    and "\n" in text[max(0, start - 4) : start]
+                    and _SIGN_OFF.search(text, max(0, start - 40), start)
+                ):
                     break
             else:
                 continue
@@ -546,7 +573,7 @@ class NerRecognizer(LocalRecognizer):
                 score = 0.6
             elif (
                 len(words) in (2, 3)
-                and _SURNAME_SHAPE.search(re.sub(r"['’]s?$", "", words[-1]))
+                and _SURNAME_SHAPE.search(_POSSESSIVE_END.sub("", words[-1]))
                 and last not in cities
                 and not any(self._everyday(w) for w in words if len(w.rstrip(".")) > 1)
             ):
@@ -619,17 +646,18 @@ class NerRecognizer(LocalRecognizer):
         lists, the last on the surname lists, neither a common English word, and a person's slot
         before it or a comma, "at" or a verb after it."""
         found = []
-        tokens = list(_LOWER_TOKEN.finditer(text))
-        for i, first in enumerate(tokens):
-            if first.group().casefold() not in self._given or first.group().casefold() in self._common:
-                continue
+        given, common = self._given, self._common
+        for first in _LOWER_TOKEN.finditer(text):
+            if first.group() not in given or first.group() in common:
+                continue  # tokens are lower case already: no casefold per word
             if first.start() > 0 and (
                 text[first.start() - 1].isalnum() or text[first.start() - 1] in "'’@._-"
             ):
                 continue
             run = [first]
-            for nxt in tokens[i + 1 : i + 3]:  # a middle name, then the surname
-                if text[run[-1].end() : nxt.start()] not in (" ", "\t"):
+            while len(run) < 3 and text[run[-1].end() : run[-1].end() + 1] in (" ", "\t"):
+                nxt = _LOWER_TOKEN.match(text, run[-1].end() + 1)  # a middle name, then the surname
+                if nxt is None:
                     break
                 run.append(nxt)
             while len(run) > 1 and not self._lower_surname(run[-1].group().casefold()):
@@ -652,9 +680,9 @@ class NerRecognizer(LocalRecognizer):
     def _lower_surname(self, key: str) -> bool:
         from curator.pii.names import any_name
 
-        return (
-            key in self._family or key in any_name() or (key not in self._ranks and key not in self._common)
-        )
+        if key in self._family or (key not in self._ranks and key not in self._common):
+            return True
+        return key in any_name()
 
     def _subjects(self, text, results):
         """An unknown capitalised word as the subject of a person verb: "Vsevolod said", "Asya spent"."""
@@ -677,10 +705,13 @@ class NerRecognizer(LocalRecognizer):
 
         any_names = any_name()
         for pattern in _PERSON_SLOTS:
+            needs = _SLOT_NEEDS.get(pattern)
+            if needs is not None and needs.search(text) is None:
+                continue
             for match in pattern.finditer(text):
                 groups = [g for g in range(1, (match.lastindex or 0) + 1) if match.start(g) >= 0]
                 # a cued list whose items are mostly names is all names ("Kuba, Trojan, Vycpálek")
-                whole_list = pattern is _CUED_LIST and 2 * sum(
+                whole_list = pattern in (_CUED_LIST, _CUED_LIST_COMMA) and 2 * sum(
                     any(w.casefold() in any_names or not self._everyday(w) for w in match.group(g).split())
                     for g in groups
                 ) >= len(groups)
