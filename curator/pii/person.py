@@ -526,10 +526,13 @@ class NerRecognizer(LocalRecognizer):
             # the cue may be the run's own first word: "Witnesses Reinout Hendricx", "Patient Per Svensson"
             for word in re.finditer(r"\S+", match.group()):
                 start = match.start() + word.start()
-                if _STRONG_CUE.search(text, max(0, start - 40), start) or (
-                    text[start - 1 : start] in ("\n", " ", "\t")
-                    and "\n" in text[max(0, start - 4) : start]
-                    and _SIGN_OFF.search(text, max(0, start - 40), start)
+                if (
+                    _STRONG_CUE.search(text, max(0, start - 40), start)
+                    or (
+                        word.start() == 0  # a sign-off stands before the run's first word only
+                        and "\n" in text[max(0, start - 4) : start]
+                        and _SIGN_OFF.search(text, max(0, start - 40), start)
+                    )
                 ):
                     break
             else:
@@ -646,10 +649,14 @@ class NerRecognizer(LocalRecognizer):
         lists, the last on the surname lists, neither a common English word, and a person's slot
         before it or a comma, "at" or a verb after it."""
         found = []
-        given, common = self._given, self._common
+        # the lower-case words on the given-name lists, found with set operations first: most
+        # texts have none, and the scan below is skipped
+        firsts = self._given.intersection(_LOWER_TOKEN.findall(text)).difference(self._common)
+        if not firsts:
+            return found
         for first in _LOWER_TOKEN.finditer(text):
-            if first.group() not in given or first.group() in common:
-                continue  # tokens are lower case already: no casefold per word
+            if first.group() not in firsts:
+                continue
             if first.start() > 0 and (
                 text[first.start() - 1].isalnum() or text[first.start() - 1] in "'’@._-"
             ):
