@@ -328,6 +328,9 @@ _WORK_VERB_BEFORE = re.compile(
     r"\b(?:wrote|authored|published|directed|painted|composed|filmed|re-?read|translated|adapted)[ \t]+"
     r"(?:(?:the|a|his|her|their)[ \t]+(?:novel|book|play|poem|film|movie|opera|song)[ \t]+)?$"
 )
+_WORK_VERBS = _words(
+    "wrote authored published directed painted composed filmed reread re-read translated adapted"
+)
 _INDIRECT_OBJECT = re.compile(r"[ \t]+(?:a|an|the|some|back|to)\b")  # "wrote Anna a letter"
 _TITLE_BEFORE = re.compile(
     r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Lady|Lord|Madam|Mme|Mlle|Herr|Frau|Sr|Sra|Srta|Dott|Rev)"
@@ -405,20 +408,22 @@ def drop_word_heads(text: str, spans: list[Span]) -> list[Span]:
             continue  # "Summarise what …", "Paraphrase the …": a verb that starts an instruction
         if value.casefold().rstrip(".") in _TITLES or value.casefold().rstrip(".") in _FIRM_WORDS:
             continue  # a title or a company form left alone ("Dr", "Ms", "Kht", "Cie")
-        if _WORK_VERB_BEFORE.search(text, max(0, start - 30), start) and not _INDIRECT_OBJECT.match(
-            text, end
+        if (
+            not _WORK_VERBS.isdisjoint(text[max(0, start - 30) : start].lower().split())
+            and _WORK_VERB_BEFORE.search(text, max(0, start - 30), start)
+            and not _INDIRECT_OBJECT.match(text, end)
         ):
             continue  # "Mirac wrote Moby Dick in 1990": the object of "wrote" is a work
         head, *rest = value.split()
         if (
-            not titled_early(text, start)
-            and rest
+            rest
             and rest[-1].casefold() in _THING_HEADS
             and head.casefold() not in all_given
+            and not titled_early(text, start)
         ):
             continue  # "Marymoor Park", "Guinness World Records", "Foo Fighters": a place, a work, a band
-        if _ATTRIBUTIVE_BEFORE.search(text, max(0, start - 40), start) and _PRODUCT_AFTER.match(text, end):
-            continue  # "a Karl Lagerfeld jacket", "the new Franz Ferdinand album": a brand or a band
+        if _PRODUCT_AFTER.match(text, end) and _ATTRIBUTIVE_BEFORE.search(text, max(0, start - 40), start):
+            continue  # "a Karl Lagerfeld jacket", "a Tommy Hilfiger bag": a brand
         key = value.casefold()
         titled = _TITLE_BEFORE.search(text, max(0, start - 12), start) is not None
         # in a list after "members:", "founders:"… a town-named surname is a person ("Kuba")
