@@ -40,6 +40,23 @@ run: {batch_size: 150}
 """
 
 
+def planted_alpaca_rows(rng) -> tuple[list[dict], list[dict]]:
+    """(300 real Alpaca rows, those rows plus planted near copies (one word changed in a long
+    answer) and exact copies, shuffled by ``rng``); ``rng`` is a ``random.Random`` the caller may
+    keep drawing from."""
+    rows = json.loads((SAMPLE_DATA / "alpaca_52k_slice.json").read_text(encoding="utf-8"))[:300]
+    planted = []
+    for row in rng.sample(rows, 60):
+        words = row["output"].split()
+        if len(words) > 30:
+            words[rng.randrange(len(words))] = "zebra"
+            planted.append({**row, "output": " ".join(words)})
+    planted += rng.sample(rows, 30)
+    data = rows + planted
+    rng.shuffle(data)
+    return rows, data
+
+
 @pytest.fixture(scope="session")
 def resume_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """~18k real-derived rows, a two-pass recipe, and its uninterrupted run in ./uninterrupted."""

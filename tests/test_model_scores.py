@@ -46,6 +46,24 @@ def rec(user: str, answer: str, row: int = 0, source: str = "s") -> InstructionR
     )
 
 
+def _save_random_llama(folder: Path, vocab_size: int, bos: int, eos: int, pad: int) -> None:
+    """A random 2-layer Llama (seed 0) saved to ``folder``; the caller saves its tokenizer beside it."""
+    config = transformers.LlamaConfig(
+        vocab_size=vocab_size,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        bos_token_id=bos,
+        eos_token_id=eos,
+        pad_token_id=pad,
+    )
+    torch.manual_seed(0)
+    transformers.LlamaForCausalLM(config).save_pretrained(folder)
+
+
 @pytest.fixture(scope="module")
 def tiny_lm(tmp_path_factory) -> Path:
     """A random 2-layer Llama with curator's byte tokenizer, saved like `curator train --save-model`."""
@@ -53,20 +71,7 @@ def tiny_lm(tmp_path_factory) -> Path:
 
     folder = tmp_path_factory.mktemp("tiny_lm")
     tokenizer = ByteTokenizer()
-    config = transformers.LlamaConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        num_key_value_heads=2,
-        max_position_embeddings=512,
-        bos_token_id=tokenizer.bos_id,
-        eos_token_id=tokenizer.end_id,
-        pad_token_id=tokenizer.pad_id,
-    )
-    torch.manual_seed(0)
-    transformers.LlamaForCausalLM(config).save_pretrained(folder)
+    _save_random_llama(folder, tokenizer.vocab_size, tokenizer.bos_id, tokenizer.end_id, tokenizer.pad_id)
     tokenizer.save(folder)
     return folder
 
@@ -79,20 +84,9 @@ def tiny_lm_bpe(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("tiny_lm_bpe")
     texts = [f"Name a colour, please. Blue, or green. Add {i} and 3. It is {i + 3}." for i in range(50)]
     tokenizer = train_bpe(texts, 320)
-    config = transformers.LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        num_key_value_heads=2,
-        max_position_embeddings=512,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
+    _save_random_llama(
+        folder, len(tokenizer), tokenizer.bos_token_id, tokenizer.eos_token_id, tokenizer.pad_token_id
     )
-    torch.manual_seed(0)
-    transformers.LlamaForCausalLM(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
 

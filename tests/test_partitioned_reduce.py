@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SAMPLE_DATA
+from conftest import SAMPLE_DATA, planted_alpaca_rows
 
 from curator.dedup.partitioned import StoredDecisions, reduce_in_process
 from curator.records import InstructionRecord
@@ -135,17 +135,8 @@ def _planted_alpaca(tmp_path: Path) -> Path:
     with the three partitioned reduces (line_dedup tags repeated lines in each record)."""
     from conftest import write_recipe
 
-    rows = json.loads((SAMPLE_DATA / "alpaca_52k_slice.json").read_text(encoding="utf-8"))[:300]
     rng = random.Random(5)
-    planted = []
-    for row in rng.sample(rows, 60):
-        words = row["output"].split()
-        if len(words) > 30:
-            words[rng.randrange(len(words))] = "zebra"
-            planted.append({**row, "output": " ".join(words)})
-    planted += rng.sample(rows, 30)
-    data = rows + planted
-    rng.shuffle(data)
+    _, data = planted_alpaca_rows(rng)
     (tmp_path / "rows.json").write_text(json.dumps(data), encoding="utf-8")
     return write_recipe(
         tmp_path,

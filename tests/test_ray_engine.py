@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_DATA, copy_sample, run_files, write_recipe
+from conftest import SAMPLE_DATA, copy_sample, planted_alpaca_rows, run_files, write_recipe
 from interrupted_runs import CURATOR, kill_when, outputs
 
 from curator.pipeline import run_recipe
@@ -65,17 +65,8 @@ def test_planted_near_duplicates_same_output_with_ray_worker_reduce(
     annotations), MinHash and exact reduces on Ray and decontamination (a record stage:
     each worker holds the eval index, so nothing of it reduces in the driver) remove exactly
     what the local engine removes."""
-    rows = json.loads((SAMPLE_DATA / "alpaca_52k_slice.json").read_text(encoding="utf-8"))[:300]
     rng = random.Random(3)
-    planted = []
-    for row in rng.sample(rows, 60):
-        words = row["output"].split()
-        if len(words) > 30:
-            words[rng.randrange(len(words))] = "zebra"
-            planted.append({**row, "output": " ".join(words)})
-    planted += rng.sample(rows, 30)
-    data = rows + planted
-    rng.shuffle(data)
+    rows, data = planted_alpaca_rows(rng)
     (tmp_path / "rows.json").write_text(json.dumps(data), encoding="utf-8")
     evals = [{"instruction": "Answer.", "input": "", "output": row["output"]} for row in rng.sample(rows, 8)]
     (tmp_path / "evals.jsonl").write_text("".join(json.dumps(e) + "\n" for e in evals), encoding="utf-8")
